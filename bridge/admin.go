@@ -1,0 +1,57 @@
+package bridge
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+// Admin serves /livez, /readyz and /metrics on a mux of its own, meant for a
+// listener that is never exposed publicly.
+type Admin struct {
+	ready    sinks.ReadinessChecker
+	draining atomic.Bool
+	mux      *http.ServeMux
+}
+
+// readyTimeout keeps a readiness check inside a kubelet probe's default
+// one-second timeout; a healthy broker answers in milliseconds.
+const readyTimeout = 900 * time.Millisecond
+
+// NewAdmin returns the admin endpoints. ready may be nil.
+func NewAdmin(ready sinks.ReadinessChecker, gatherer prometheus.Gatherer) *Admin {
+	a := &Admin{ready: ready, mux: http.NewServeMux()}
+	a.mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
+	})
+	a.mux.HandleFunc("GET /readyz", a.readyz)
+	a.mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	return a
+}
+
+func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// Drain makes readiness fail from now on: shutdown has started.
+func (a *Admin) Drain() { a.draining.Store(true) }
+
+func (a *Admin) readyz(w http.ResponseWriter, r *http.Request) {
+	if a.draining.Load() {
+		writeError(w, http.StatusServiceUnavailable, codeShutdown, "shutdown in progress")
+		return
+	}
+	if a.ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := a.ready.Ready(ctx); err != nil {
+			writeError(w, http.StatusServiceUnavailable, codeUnavailable, err.Error())
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, []byte(`{"status":"ready"}`))
+}

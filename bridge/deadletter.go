@@ -1,0 +1,46 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+// reject answers a body that cannot become an event and keeps a copy of it
+// on the dead-letter topic, so nothing the sender sent is lost without a
+// trace. The answer does not depend on the dead letter being stored: the
+// sender's retry would be rejected the same way.
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, status int, rej *schema.Rejection, body []byte, event string) outcome {
+	h.deadLetter(r, rej, body)
+	if event != "" {
+		h.metrics.event(event, outcomeRejected)
+	}
+	writeError(w, status, string(rej.Reason), rej.Error())
+	return outcome{status: status, code: string(rej.Reason), event: event, detail: rej.Error()}
+}
+
+func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte) {
+	msg := &sinks.Message{
+		Topic: h.dlq,
+		ID:    schema.ContentID(body),
+		// The raw buffer goes back to the pool after the request; a sink may
+		// hold the body until its batch is written.
+		Body: bytes.Clone(body),
+		Headers: append(traceHeaders(r, true),
+			sinks.Header{Name: "hirebridge-reason", Value: string(rej.Reason)},
+			sinks.Header{Name: "hirebridge-detail", Value: rej.Error()},
+			sinks.Header{Name: "hirebridge-content-type", Value: r.Header.Get("Content-Type")},
+		),
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
+	defer cancel()
+	_, err := h.sink.Publish(ctx, msg)
+	h.metrics.deadLetters.WithLabelValues(string(rej.Reason), strconv.FormatBool(err == nil)).Inc()
+	if err != nil {
+		h.log.Warn().Err(err).Str("reason", string(rej.Reason)).Msg("dead letter not stored")
+	}
+}

@@ -1,0 +1,200 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+// Handler receives Hirempire webhooks. It is safe for concurrent use and
+// holds no lock across a publish: each request waits only for its own ack.
+type Handler struct {
+	cfg     Config
+	sink    sinks.Sink
+	log     zerolog.Logger
+	metrics *Metrics
+	tokens  tokenChecker
+	slots   chan struct{}
+	bodies  bodyPool
+	dlq     string
+}
+
+// NewHandler returns the webhook handler. Mount it with Mount so the token
+// path segment is recognized.
+func NewHandler(cfg Config, sink sinks.Sink, log zerolog.Logger, metrics *Metrics) *Handler {
+	return &Handler{
+		cfg:     cfg,
+		sink:    sink,
+		log:     log,
+		metrics: metrics,
+		tokens:  newTokenChecker(cfg.Token),
+		slots:   make(chan struct{}, cfg.MaxConcurrent),
+		dlq:     cfg.Prefix + ".dlq",
+	}
+}
+
+// Mount registers h on mux at path and path/{token}, for every method (405
+// is h's answer, with the JSON body the SPEC asks for).
+func (h *Handler) Mount(mux *http.ServeMux, path string) {
+	mux.Handle(path, h)
+	mux.Handle(path+"/{token}", h)
+}
+
+// outcome is what one request came to, for the log line.
+type outcome struct {
+	status int
+	code   string
+	event  string
+	id     string
+	detail string
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	o := h.serve(w, r)
+	h.metrics.response(o.status)
+	level := zerolog.InfoLevel
+	if o.status >= 500 {
+		level = zerolog.WarnLevel
+	}
+	e := h.log.WithLevel(level).
+		Int("status", o.status).
+		Dur("latency", time.Since(start))
+	if o.event != "" {
+		e = e.Str("event", o.event)
+	}
+	if o.id != "" {
+		e = e.Str("id", o.id)
+	}
+	if o.code != "" {
+		e = e.Str("error", o.code).Str("detail", o.detail)
+	}
+	e.Msg("webhook")
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return h.fail(w, http.StatusMethodNotAllowed, codeMethod, fmt.Sprintf("%s is not allowed; Hirempire webhooks are POSTed", r.Method))
+	}
+	if !h.tokens.authorized(r) {
+		return h.fail(w, http.StatusUnauthorized, codeUnauthorized, "missing or wrong token: give it as the last path segment, ?token= or Authorization: Bearer")
+	}
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	default:
+		writeUnavailable(w, h.cfg.RetryAfter, codeOverloaded, "too many requests in progress")
+		return outcome{status: http.StatusServiceUnavailable, code: codeOverloaded}
+	}
+	h.metrics.inFlight.Inc()
+	defer h.metrics.inFlight.Dec()
+
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		return h.tooLarge(w)
+	}
+	buf := h.bodies.get()
+	defer h.bodies.put(buf)
+	body, err := readBody(w, r, buf, h.cfg.MaxBodyBytes)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return h.tooLarge(w)
+		}
+		return h.fail(w, http.StatusBadRequest, codeUnreadable, "the body could not be read: "+err.Error())
+	}
+
+	doc, rej := schema.Decode(body)
+	if rej != nil {
+		return h.reject(w, r, http.StatusBadRequest, rej, body, "")
+	}
+	if raw, ok := schema.Challenge(doc, body); ok {
+		writeChallenge(w, raw)
+		return outcome{status: http.StatusOK, event: "challenge"}
+	}
+	ev, rej := schema.Normalize(doc, schema.Options{Strict: h.cfg.Strict})
+	if rej != nil {
+		name, _ := schema.NormalizeName(stringMember(doc, "event"))
+		return h.reject(w, r, http.StatusUnprocessableEntity, rej, body, name)
+	}
+	return h.publish(w, r, ev)
+}
+
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Event) outcome {
+	msg := &sinks.Message{
+		Topic: h.cfg.Prefix + "." + ev.Name,
+		ID:    ev.ID,
+		Key:   ev.Key,
+		Body:  ev.Body,
+		Event: &sinks.CloudEvent{
+			Type:    "com.hirempire." + ev.Name,
+			Source:  h.cfg.Source,
+			Time:    ev.Time,
+			Subject: ev.Key,
+		},
+		Headers: traceHeaders(r, ev.Validated),
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
+	ack, err := h.sink.Publish(ctx, msg)
+	cancel()
+	o := outcome{event: ev.Name, id: ev.ID}
+	switch {
+	case err == nil && ack.Duplicate:
+		h.metrics.event(ev.Name, outcomeDuplicate)
+		writeOutcome(w, "duplicate", ev.ID)
+		o.status = http.StatusOK
+	case err == nil:
+		h.metrics.event(ev.Name, outcomePublished)
+		writeOutcome(w, "published", ev.ID)
+		o.status = http.StatusOK
+	case errors.Is(err, sinks.ErrTooLarge):
+		h.metrics.event(ev.Name, outcomeRejected)
+		o.status, o.code, o.detail = http.StatusRequestEntityTooLarge, codeTooLarge, err.Error()
+		writeError(w, o.status, o.code, "the event is larger than the broker accepts")
+	default:
+		h.metrics.event(ev.Name, outcomeUnavailable)
+		o.status, o.code, o.detail = http.StatusServiceUnavailable, codeUnavailable, err.Error()
+		writeUnavailable(w, h.cfg.RetryAfter, o.code, "the broker did not store the event; retry later")
+	}
+	return o
+}
+
+// validatedFalse marks events whose type is not documented, so consumers
+// know no schema vouched for them.
+var validatedFalse = sinks.Header{Name: "hirebridge-validated", Value: "false"}
+
+func traceHeaders(r *http.Request, validated bool) []sinks.Header {
+	var hs []sinks.Header
+	if tp := r.Header.Get("Traceparent"); tp != "" {
+		hs = append(hs, sinks.Header{Name: "traceparent", Value: tp})
+		if ts := r.Header.Get("Tracestate"); ts != "" {
+			hs = append(hs, sinks.Header{Name: "tracestate", Value: ts})
+		}
+	}
+	if !validated {
+		hs = append(hs, validatedFalse)
+	}
+	return hs
+}
+
+func (h *Handler) fail(w http.ResponseWriter, status int, code, detail string) outcome {
+	writeError(w, status, code, detail)
+	return outcome{status: status, code: code, detail: detail}
+}
+
+func (h *Handler) tooLarge(w http.ResponseWriter) outcome {
+	return h.fail(w, http.StatusRequestEntityTooLarge, codeTooLarge,
+		fmt.Sprintf("the body is larger than %d bytes", h.cfg.MaxBodyBytes))
+}
+
+func stringMember(doc schema.Document, name string) string {
+	s, _ := doc[name].(string)
+	return s
+}

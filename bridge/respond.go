@@ -1,0 +1,64 @@
+package bridge
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Error codes of the JSON error body, besides the schema.Reason codes.
+const (
+	codeMethod       = "method_not_allowed"
+	codeUnauthorized = "unauthorized"
+	codeTooLarge     = "body_too_large"
+	codeUnreadable   = "body_unreadable"
+	codeUnavailable  = "broker_unavailable"
+	codeOverloaded   = "overloaded"
+	codeShutdown     = "shutting_down"
+)
+
+type errorBody struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, detail string) {
+	body, _ := json.Marshal(errorBody{Error: code, Detail: detail})
+	writeJSON(w, status, body)
+}
+
+func writeUnavailable(w http.ResponseWriter, retryAfter time.Duration, code, detail string) {
+	secs := int(retryAfter.Round(time.Second) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	writeError(w, http.StatusServiceUnavailable, code, detail)
+}
+
+// writeOutcome answers a stored event. The id is hex, so the body is built
+// without an encoder on the hot path.
+func writeOutcome(w http.ResponseWriter, status, id string) {
+	b := make([]byte, 0, 32+len(status)+len(id))
+	b = append(b, `{"status":"`...)
+	b = append(b, status...)
+	b = append(b, `","id":"`...)
+	b = append(b, id...)
+	b = append(b, `"}`...)
+	writeJSON(w, http.StatusOK, b)
+}
+
+func writeChallenge(w http.ResponseWriter, raw []byte) {
+	b := make([]byte, 0, len(raw)+14)
+	b = append(b, `{"challenge":`...)
+	b = append(b, raw...)
+	b = append(b, '}')
+	writeJSON(w, http.StatusOK, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// tail prints events from the stream as JSON lines, one per message, with
+// subject, headers and data, so a developer can watch what the bridge
+// publishes without installing the nats CLI.
+func tail(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
+	vars := env.ToMap(environ)
+	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
+	all := fs.Bool("all", false, "print the stream from its start, not only new events")
+	server := fs.String("server", vars[envPrefix+"NATS_URL"], "NATS URL (default: HIREBRIDGE_NATS_URL, else the embedded server under HIREBRIDGE_DATA_DIR)")
+	stream := fs.String("stream", valueOr(vars[envPrefix+"NATS_STREAM"], "HIREMPIRE"), "stream name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	subject := valueOr(vars[envPrefix+"TOPIC_PREFIX"], "hirempire") + ".>"
+	if fs.NArg() > 0 {
+		subject = fs.Arg(0)
+	}
+	url := *server
+	if url == "" {
+		b, err := os.ReadFile(embeddedURLFile(valueOr(vars[envPrefix+"DATA_DIR"], "./data")))
+		if err != nil {
+			return fmt.Errorf("no NATS URL: set HIREBRIDGE_NATS_URL or -server, or start `hirebridge` with the embedded default first (%w)", err)
+		}
+		url = strings.TrimSpace(string(b))
+	}
+	nc, err := nats.Connect(url, nats.Name("hirebridge-tail"))
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", url, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	policy := jetstream.DeliverNewPolicy
+	if *all {
+		policy = jetstream.DeliverAllPolicy
+	}
+	cons, err := js.OrderedConsumer(ctx, *stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subject},
+		DeliverPolicy:  policy,
+	})
+	if err != nil {
+		return fmt.Errorf("following %s on stream %s: %w", subject, *stream, err)
+	}
+	msgs, err := cons.Messages()
+	if err != nil {
+		return err
+	}
+	go func() { <-ctx.Done(); msgs.Stop() }()
+	fmt.Fprintf(os.Stderr, "following %s on stream %s at %s; Ctrl-C stops\n", subject, *stream, url)
+	enc := json.NewEncoder(stdout)
+	for {
+		msg, err := msgs.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if err := enc.Encode(tailLine(msg)); err != nil {
+			return err
+		}
+	}
+}
+
+type tailRecord struct {
+	Subject string            `json:"subject"`
+	Headers map[string]string `json:"headers"`
+	Data    json.RawMessage   `json:"data,omitempty"`
+	Raw     string            `json:"raw,omitempty"`
+}
+
+func tailLine(msg jetstream.Msg) tailRecord {
+	rec := tailRecord{Subject: msg.Subject(), Headers: map[string]string{}}
+	for k, v := range msg.Headers() {
+		rec.Headers[k] = strings.Join(v, ",")
+	}
+	if json.Valid(msg.Data()) {
+		rec.Data = msg.Data()
+	} else {
+		// Dead letters may hold anything the sender sent.
+		rec.Raw = string(msg.Data())
+	}
+	return rec
+}
+
+func valueOr(v, fallback string) string {
+	if v == "" {
+		return fallback
+	}
+	return v
+}

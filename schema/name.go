@@ -1,0 +1,32 @@
+package schema
+
+import "strings"
+
+// MaxNameLength bounds event names so that a subject or topic built from one
+// stays well within broker limits.
+const MaxNameLength = 128
+
+// NormalizeName trims and lowercases an event name and checks it can safely
+// become the last part of a subject or topic: it must match
+// ^[a-z0-9][a-z0-9_.-]{0,127}$, not end with "." and not contain "..".
+// Nothing it accepts can be a NATS wildcard, a space or a path.
+func NormalizeName(raw string) (string, bool) {
+	name := strings.ToLower(strings.TrimSpace(raw))
+	if name == "" || len(name) > MaxNameLength {
+		return "", false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case i > 0 && (c == '_' || c == '-'):
+		case i > 0 && c == '.':
+			if name[i-1] == '.' || i == len(name)-1 {
+				return "", false
+			}
+		default:
+			return "", false
+		}
+	}
+	return name, true
+}

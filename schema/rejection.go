@@ -1,0 +1,43 @@
+package schema
+
+import "fmt"
+
+// Reason is a short, stable code for why a body was rejected. It is the
+// "error" member of the HTTP error body and the hirebridge-reason header of
+// the dead letter.
+type Reason string
+
+const (
+	ReasonNotJSON      Reason = "invalid_json"
+	ReasonNotObject    Reason = "not_an_object"
+	ReasonBadEvent     Reason = "invalid_event"
+	ReasonBadTimestamp Reason = "invalid_timestamp"
+	ReasonSchema       Reason = "schema_violation"
+	ReasonUnknownType  Reason = "unknown_event_type"
+)
+
+// Rejection says why a body cannot become an event. Field is a JSON pointer
+// to the offending member, when there is one.
+type Rejection struct {
+	Reason Reason
+	Field  string
+	Detail string
+}
+
+func (r *Rejection) Error() string {
+	if r.Field == "" {
+		return fmt.Sprintf("%s: %s", r.Reason, r.Detail)
+	}
+	return fmt.Sprintf("%s at %s: %s", r.Reason, r.Field, r.Detail)
+}
+
+// Malformed reports whether the body is not a JSON object at all, as opposed
+// to an object that breaks the event rules. The HTTP side answers 400 for
+// the first and 422 for the second.
+func (r *Rejection) Malformed() bool {
+	return r.Reason == ReasonNotJSON || r.Reason == ReasonNotObject
+}
+
+func reject(reason Reason, field, format string, args ...any) *Rejection {
+	return &Rejection{Reason: reason, Field: field, Detail: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,92 @@
+package natsjs
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Config says where and how to connect and what stream to use.
+type Config struct {
+	// URLs are one or more server URLs, comma separated.
+	URLs string
+	// Stream is the JetStream stream capturing Prefix + ".>".
+	Stream string
+	Prefix string
+
+	// StreamReplicas, StreamMaxAge and DuplicateWindow apply when the stream
+	// is created; an existing stream is used as it is.
+	StreamReplicas  int
+	StreamMaxAge    time.Duration
+	DuplicateWindow time.Duration
+
+	// MaxPending bounds publishes awaiting an ack on the connection.
+	MaxPending int
+	// AckTimeout is how long the client keeps waiting for an ack that no
+	// request waits for any more; it frees the slot.
+	AckTimeout    time.Duration
+	ReconnectWait time.Duration
+
+	Auth Auth
+	TLS  TLS
+
+	// InProcess, when set, connects to an embedded server without a socket.
+	InProcess nats.InProcessConnProvider
+}
+
+// Auth holds at most one way to authenticate; secrets are already resolved
+// from their files.
+type Auth struct {
+	CredsFile   string
+	NkeySeedFile string
+	User        string
+	Password    string
+	Token       string
+}
+
+// TLS configures the client side of TLS; empty fields are unused.
+type TLS struct {
+	CAFile   string
+	CertFile string
+	KeyFile  string
+}
+
+func (c Config) options(name string) ([]nats.Option, error) {
+	opts := []nats.Option{
+		nats.Name(name),
+		// Reconnect forever: the bridge is useless without its broker, and
+		// readiness tells the orchestrator while it is away.
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(c.ReconnectWait),
+		// No reconnect buffer: a publish while disconnected must fail now
+		// and become a 503, never sit in memory where a crash would lose it
+		// after the sender was told nothing.
+		nats.ReconnectBufSize(-1),
+	}
+	if c.InProcess != nil {
+		opts = append(opts, nats.InProcessServer(c.InProcess))
+	}
+	a := c.Auth
+	switch {
+	case a.CredsFile != "":
+		opts = append(opts, nats.UserCredentials(a.CredsFile))
+	case a.NkeySeedFile != "":
+		opt, err := nats.NkeyOptionFromSeed(a.NkeySeedFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the nkey seed: %w", err)
+		}
+		opts = append(opts, opt)
+	case a.User != "":
+		opts = append(opts, nats.UserInfo(a.User, a.Password))
+	case a.Token != "":
+		opts = append(opts, nats.Token(a.Token))
+	}
+	if c.TLS.CAFile != "" {
+		opts = append(opts, nats.RootCAs(c.TLS.CAFile))
+	}
+	if c.TLS.CertFile != "" || c.TLS.KeyFile != "" {
+		opts = append(opts, nats.ClientCert(c.TLS.CertFile, c.TLS.KeyFile))
+	}
+	return opts, nil
+}

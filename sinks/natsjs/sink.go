@@ -1,0 +1,146 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+var (
+	_ sinks.Sink             = (*Sink)(nil)
+	_ sinks.ReadinessChecker = (*Sink)(nil)
+)
+
+// Sink publishes to JetStream, pipelining concurrent publishes over one
+// connection: each Publish sends at once and waits only for its own ack.
+type Sink struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream string
+}
+
+// Open connects, makes sure the stream exists and captures the prefix, and
+// returns a ready Sink.
+func Open(ctx context.Context, c Config) (*Sink, error) {
+	opts, err := c.options("hirebridge")
+	if err != nil {
+		return nil, err
+	}
+	url := c.URLs
+	if url == "" {
+		url = nats.DefaultURL
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to NATS at %s: %w", url, err)
+	}
+	js, err := jetstream.New(nc,
+		jetstream.WithPublishAsyncMaxPending(c.MaxPending),
+		jetstream.WithPublishAsyncTimeout(c.AckTimeout),
+	)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("opening JetStream: %w", err)
+	}
+	if err := ensureStream(ctx, js, c); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &Sink{nc: nc, js: js, stream: c.Stream}, nil
+}
+
+// Publish sends m with Nats-Msg-Id set to m.ID and waits for the PubAck.
+func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
+	msg := &nats.Msg{Subject: m.Topic, Data: m.Body, Header: headers(m)}
+	future, err := s.js.PublishMsgAsync(msg,
+		jetstream.WithMsgID(m.ID),
+		jetstream.WithExpectStream(s.stream),
+	)
+	if err != nil {
+		return sinks.Ack{}, s.classify(m.Topic, err)
+	}
+	select {
+	case ack := <-future.Ok():
+		return sinks.Ack{Duplicate: ack.Duplicate}, nil
+	case err := <-future.Err():
+		return sinks.Ack{}, s.classify(m.Topic, err)
+	case <-ctx.Done():
+		// The message may still be stored; a retry carries the same
+		// Nats-Msg-Id and is dropped as a duplicate.
+		return sinks.Ack{}, fmt.Errorf("publishing %s: no ack: %w: %w", m.Topic, sinks.ErrUnavailable, ctx.Err())
+	}
+}
+
+func (s *Sink) classify(topic string, err error) error {
+	switch {
+	case errors.Is(err, nats.ErrMaxPayload):
+		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrTooLarge, err)
+	case errors.Is(err, nats.ErrConnectionClosed):
+		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrClosed, err)
+	default:
+		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrUnavailable, err)
+	}
+}
+
+// headers renders the CloudEvents NATS binding: attributes as ce-<name>.
+// The map is built directly because nats.Header keys are case-sensitive and
+// consumers look for these exact names.
+func headers(m *sinks.Message) nats.Header {
+	attrs := m.Attributes()
+	h := make(nats.Header, len(attrs)+len(m.Headers)+2)
+	for _, a := range attrs {
+		h["ce-"+a.Name] = []string{a.Value}
+	}
+	if m.Event != nil {
+		h["content-type"] = []string{sinks.DataContentType}
+	}
+	for _, x := range m.Headers {
+		h[x.Name] = []string{x.Value}
+	}
+	return h
+}
+
+// Ready reports whether a publish can succeed now: connected, and the stream
+// answers.
+func (s *Sink) Ready(ctx context.Context) error {
+	if !s.nc.IsConnected() {
+		return fmt.Errorf("%w: NATS connection is %s", sinks.ErrUnavailable, s.nc.Status())
+	}
+	if _, err := s.js.Stream(ctx, s.stream); err != nil {
+		return fmt.Errorf("%w: stream %s: %w", sinks.ErrUnavailable, s.stream, err)
+	}
+	return nil
+}
+
+// MaxPayload is the largest message the connected server accepts.
+func (s *Sink) MaxPayload() int64 { return s.nc.MaxPayload() }
+
+// ConnectedURL is the server the connection is on, for logs.
+func (s *Sink) ConnectedURL() string { return s.nc.ConnectedUrlRedacted() }
+
+// Close waits for outstanding acks (bounded by ctx), then drains the
+// connection.
+func (s *Sink) Close(ctx context.Context) error {
+	select {
+	case <-s.js.PublishAsyncComplete():
+	case <-ctx.Done():
+	}
+	drained := make(chan struct{})
+	s.nc.SetClosedHandler(func(*nats.Conn) { close(drained) })
+	if err := s.nc.Drain(); err != nil {
+		s.nc.Close()
+		return nil
+	}
+	select {
+	case <-drained:
+		return nil
+	case <-ctx.Done():
+		s.nc.Close()
+		return fmt.Errorf("closing NATS: %w", ctx.Err())
+	}
+}

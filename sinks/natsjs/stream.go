@@ -1,0 +1,71 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrStreamMismatch means an existing stream does not capture the prefix:
+// publishing would fail or land elsewhere, so the process must not start.
+var ErrStreamMismatch = errors.New("stream does not capture the subjects")
+
+// ensureStream creates the stream when missing. An existing stream is used as
+// it is, provided one of its subjects captures prefix.>.
+func ensureStream(ctx context.Context, js jetstream.JetStream, c Config) error {
+	want := c.Prefix + ".>"
+	stream, err := js.Stream(ctx, c.Stream)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		_, err = js.CreateStream(ctx, jetstream.StreamConfig{
+			Name:        c.Stream,
+			Description: "Hirempire webhooks published by hirebridge",
+			Subjects:    []string{want},
+			Storage:     jetstream.FileStorage,
+			Replicas:    c.StreamReplicas,
+			MaxAge:      c.StreamMaxAge,
+			Duplicates:  c.DuplicateWindow,
+		})
+		if err != nil {
+			return fmt.Errorf("creating stream %s for %s: %w", c.Stream, want, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("looking up stream %s: %w", c.Stream, err)
+	}
+	subjects := stream.CachedInfo().Config.Subjects
+	for _, s := range subjects {
+		if covers(s, want) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: stream %s captures %v, not %s; add %s to its subjects or set HIREBRIDGE_NATS_STREAM to another stream",
+		ErrStreamMismatch, c.Stream, subjects, want, want)
+}
+
+// covers reports whether the subject filter captures every subject that
+// subject does; subject may itself end in ">".
+func covers(filter, subject string) bool {
+	ft := strings.Split(filter, ".")
+	st := strings.Split(subject, ".")
+	for i, f := range ft {
+		if f == ">" {
+			return i < len(st)
+		}
+		if i >= len(st) {
+			return false
+		}
+		switch {
+		case st[i] == ">":
+			return false // filter is narrower than a trailing wildcard
+		case f == "*":
+			// matches any one token, including a literal "*"
+		case f != st[i]:
+			return false
+		}
+	}
+	return len(ft) == len(st)
+}

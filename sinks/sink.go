@@ -1,0 +1,43 @@
+// Package sinks defines what the bridge needs from a broker: publish one
+// message and return only once the broker has durably stored it, and close
+// after flushing. Each broker lives in a package of its own beneath this one.
+package sinks
+
+import (
+	"context"
+	"errors"
+)
+
+// Sink publishes messages to a broker.
+type Sink interface {
+	// Publish returns once the broker acknowledged m as stored, or with an
+	// error. It must be safe for concurrent use and must not serialize
+	// concurrent callers behind one another's acknowledgements.
+	Publish(ctx context.Context, m *Message) (Ack, error)
+	// Close flushes what is in flight, bounded by ctx, and releases the
+	// connection.
+	Close(ctx context.Context) error
+}
+
+// ReadinessChecker is implemented by sinks that can tell whether a publish
+// would succeed now (connected, destinations present).
+type ReadinessChecker interface {
+	Ready(ctx context.Context) error
+}
+
+// Ack is the broker's answer to a stored message.
+type Ack struct {
+	// Duplicate is true when the broker already held a message with the same
+	// ID and stored nothing new.
+	Duplicate bool
+}
+
+var (
+	// ErrUnavailable wraps every failure that a later retry may cure: the
+	// broker is down, slow or refused for now.
+	ErrUnavailable = errors.New("broker unavailable")
+	// ErrTooLarge means the broker will never accept a message this big.
+	ErrTooLarge = errors.New("message larger than the broker accepts")
+	// ErrClosed is returned by Publish after Close.
+	ErrClosed = errors.New("sink closed")
+)
