@@ -66,7 +66,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	e := h.log.WithLevel(level).
 		Int("status", o.status).
-		Dur("latency", time.Since(start))
+		Dur("latency_ms", time.Since(start))
 	if o.event != "" {
 		e = e.Str("event", o.event)
 	}

@@ -11,7 +11,7 @@ type Message struct {
 	// content id of a dead letter.
 	ID string
 	// Key orders related messages (Kafka record key); may be empty.
-	Key string
+	Key  string
 	Body []byte
 	// Event carries the CloudEvents context; nil for dead letters, which are
 	// not events.

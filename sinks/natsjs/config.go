@@ -38,11 +38,11 @@ type Config struct {
 // Auth holds at most one way to authenticate; secrets are already resolved
 // from their files.
 type Auth struct {
-	CredsFile   string
+	CredsFile    string
 	NkeySeedFile string
-	User        string
-	Password    string
-	Token       string
+	User         string
+	Password     string
+	Token        string
 }
 
 // TLS configures the client side of TLS; empty fields are unused.

@@ -1,0 +1,81 @@
+// Package natstest runs real JetStream servers for tests: in process, on a
+// free port, storing under the test's temporary directory.
+package natstest
+
+import (
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// Server is a JetStream server that a test can stop and start again on the
+// same port and store, as a broker that goes down and comes back.
+type Server struct {
+	*server.Server
+	opts server.Options
+}
+
+// Start runs a JetStream server on a free port of 127.0.0.1, shut down when
+// the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{opts: server.Options{
+		Host:       "127.0.0.1",
+		Port:       freePort(t),
+		JetStream:  true,
+		StoreDir:   t.TempDir(),
+		NoSigs:     true,
+		NoLog:      true,
+		MaxPayload: 8 << 20,
+	}}
+	s.start(t)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// URL is the client URL; it stays the same across Restart.
+func (s *Server) URL() string {
+	return "nats://" + net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.Port))
+}
+
+// Stop shuts the server down and waits until it has closed its store.
+func (s *Server) Stop() {
+	if s.Server != nil && s.Running() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	}
+}
+
+// Restart starts the server again on the same port with the same store.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.start(t)
+}
+
+func (s *Server) start(t testing.TB) {
+	t.Helper()
+	opts := s.opts
+	srv, err := server.NewServer(&opts)
+	if err != nil {
+		t.Fatalf("nats-server: %v", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatalf("nats-server did not start on %s", s.URL())
+	}
+	s.Server = srv
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
