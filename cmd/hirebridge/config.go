@@ -43,7 +43,8 @@ type Config struct {
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
 
-	NATS NATSConfig `envPrefix:"NATS_"`
+	NATS  NATSConfig  `envPrefix:"NATS_"`
+	Kafka KafkaConfig `envPrefix:"KAFKA_"`
 
 	// tokenGenerated is true when no token was configured and one was drawn
 	// at random; only then is it logged.
@@ -73,12 +74,31 @@ type NATSConfig struct {
 	TLSKeyFile      string        `env:"TLS_KEY_FILE"`
 }
 
+// KafkaConfig is the Kafka sink's section.
+type KafkaConfig struct {
+	Brokers           []string      `env:"BROKERS"`
+	ClientID          string        `env:"CLIENT_ID" envDefault:"hirebridge"`
+	Partitions        int           `env:"PARTITIONS" envDefault:"3"`
+	ReplicationFactor int           `env:"REPLICATION_FACTOR" envDefault:"1"`
+	BatchTimeout      time.Duration `env:"BATCH_TIMEOUT" envDefault:"2ms"`
+	SASLMechanism     string        `env:"SASL_MECHANISM"`
+	SASLUsername      string        `env:"SASL_USERNAME"`
+	SASLPassword      string        `env:"SASL_PASSWORD"`
+	TLS               bool          `env:"TLS" envDefault:"false"`
+	KafkaTLSCAFile    string        `env:"TLS_CA_FILE"`
+	KafkaTLSCertFile  string        `env:"TLS_CERT_FILE"`
+	KafkaTLSKeyFile   string        `env:"TLS_KEY_FILE"`
+	DedupWindowSize   int           `env:"DEDUP_WINDOW_SIZE" envDefault:"100000"`
+	DedupWindowAge    time.Duration `env:"DEDUP_WINDOW_AGE" envDefault:"10m"`
+}
+
 // secretVars may also be given as <NAME>_FILE, the path of a file holding
 // the value, as Kubernetes mounts secrets.
 var secretVars = []string{
 	"WEBHOOK_TOKEN",
 	"NATS_PASSWORD",
 	"NATS_TOKEN",
+	"KAFKA_SASL_PASSWORD",
 }
 
 // loadConfig parses and validates the environment. Its errors are one line
@@ -132,7 +152,20 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s%s: %s", envPrefix, name, fmt.Sprintf(format, args...)))
 		}
 	}
-	check(c.Sink == "nats", "SINK", "%q is not a sink; use nats", c.Sink)
+	check(c.Sink == "nats" || c.Sink == "kafka", "SINK", "%q is not a sink; use nats or kafka", c.Sink)
+	if c.Sink == "kafka" {
+		k := c.Kafka
+		check(len(k.Brokers) > 0, "KAFKA_BROKERS", "is required when HIREBRIDGE_SINK is kafka (comma-separated host:port)")
+		check(k.Partitions >= 1, "KAFKA_PARTITIONS", "must be at least 1, got %d", k.Partitions)
+		check(k.ReplicationFactor >= 1, "KAFKA_REPLICATION_FACTOR", "must be at least 1, got %d", k.ReplicationFactor)
+		check(k.BatchTimeout > 0, "KAFKA_BATCH_TIMEOUT", "must be a positive duration such as 2ms")
+		check(k.SASLMechanism == "" || k.SASLMechanism == "PLAIN" || k.SASLMechanism == "SCRAM-SHA-256" || k.SASLMechanism == "SCRAM-SHA-512",
+			"KAFKA_SASL_MECHANISM", "%q is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASLMechanism)
+		check(k.SASLMechanism == "" || k.SASLUsername != "", "KAFKA_SASL_USERNAME", "is required with HIREBRIDGE_KAFKA_SASL_MECHANISM")
+		check((k.KafkaTLSCertFile == "") == (k.KafkaTLSKeyFile == ""), "KAFKA_TLS_CERT_FILE", "and HIREBRIDGE_KAFKA_TLS_KEY_FILE must be set together")
+		check(k.DedupWindowSize >= 0, "KAFKA_DEDUP_WINDOW_SIZE", "must not be negative")
+		check(k.DedupWindowAge >= 0, "KAFKA_DEDUP_WINDOW_AGE", "must not be negative")
+	}
 	check(strings.HasPrefix(c.WebhookPath, "/") && !strings.HasSuffix(c.WebhookPath, "/") &&
 		!strings.ContainsAny(c.WebhookPath, "{} ?#"),
 		"WEBHOOK_PATH", "%q must start with / and not end with /, without {, }, spaces, ? or #", c.WebhookPath)
@@ -235,6 +268,11 @@ func (c Config) MarshalZerologObject(e *zerolog.Event) {
 			Str("nats_stream", c.NATS.Stream).
 			Bool("nats_auth", c.NATS.CredsFile != "" || c.NATS.NkeySeedFile != "" || c.NATS.User != "" || c.NATS.Token != "").
 			Bool("nats_tls", c.NATS.TLSCAFile != "" || c.NATS.TLSCertFile != "")
+	}
+	if c.Sink == "kafka" {
+		e.Strs("kafka_brokers", c.Kafka.Brokers).
+			Str("kafka_sasl_mechanism", c.Kafka.SASLMechanism).
+			Bool("kafka_tls", c.Kafka.TLS)
 	}
 }
 
