@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Load test: hirebridge on its embedded default versus a do-nothing Go HTTP
+# handler, same machine, same run, same client settings. Needs wrk and hey
+# (Debian packages). Usage: .ci/loadtest/run.sh [duration] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${1:-20s}
+conns=${2:-64}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+go build -o "$work/hirebridge" ./cmd/hirebridge
+go build -o "$work/noop" ./.ci/loadtest/noop
+
+token=loadtest-token-0123456789
+HIREBRIDGE_HTTP_ADDR=127.0.0.1:18080 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19090 \
+HIREBRIDGE_NATS_EMBEDDED_ADDR=127.0.0.1:0 HIREBRIDGE_DATA_DIR="$work/data" \
+HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
+  "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
+"$work/noop" 127.0.0.1:18090 &
+for _ in $(seq 50); do
+  curl -sf http://127.0.0.1:19090/readyz >/dev/null && curl -s http://127.0.0.1:18090/ >/dev/null && break
+  sleep 0.2
+done
+
+body=testdata/hirempire/applicant_applied.json
+echo "body: $(wc -c <"$body") bytes applicant_applied; $conns connections; $duration each; $(nproc) cores"
+run() {
+  local name=$1 url=$2
+  echo "== $name: wrk, distinct events"
+  BODY_FILE=$body wrk -t2 -c"$conns" -d"$duration" --latency -s .ci/loadtest/distinct.lua "$url" |
+    grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors'
+  echo "== $name: hey, the same body (duplicates after the first)"
+  hey -z "$duration" -c "$conns" -m POST -D "$body" -T application/json "$url" |
+    grep -E 'Requests/sec|(50|90|99)% in|^ +\[[0-9]{3}\]' 
+}
+run noop "http://127.0.0.1:18090/webhooks/hirempire/$token"
+run hirebridge "http://127.0.0.1:18080/webhooks/hirempire/$token"
+echo "== stored: $(curl -s http://127.0.0.1:19090/metrics | grep '^hirebridge_events_total' | tr '\n' ' ')"
