@@ -36,7 +36,15 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, c Config) error {
 	case err != nil:
 		return fmt.Errorf("looking up stream %s: %w", c.Stream, err)
 	}
-	subjects := stream.CachedInfo().Config.Subjects
+	existing := stream.CachedInfo().Config
+	if existing.NoAck {
+		// Such a stream stores but never acknowledges: every publish would
+		// wait out its timeout and become a 503. The server requires no-ack
+		// of any stream capturing ">".
+		return fmt.Errorf("%w: stream %s has no-ack set, so it never acknowledges a publish; use a stream without no-ack capturing %s, or set HIREBRIDGE_NATS_STREAM to another stream",
+			ErrStreamMismatch, c.Stream, want)
+	}
+	subjects := existing.Subjects
 	for _, s := range subjects {
 		if covers(s, want) {
 			return nil

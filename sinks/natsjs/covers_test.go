@@ -1,0 +1,41 @@
+package natsjs
+
+import "testing"
+
+// covers decides whether an existing stream may be used; a wrong yes sends
+// events nowhere, a wrong no refuses a good stream.
+func TestCovers(t *testing.T) {
+	tests := []struct {
+		filter, prefix string
+		want           bool
+	}{
+		{"hirempire.>", "hirempire", true},
+		{">", "hirempire", true},
+		{"*.>", "hirempire", true},
+		{"hirempire.*", "hirempire", false},
+		{"hirempire", "hirempire", false},
+		{"hirempire.*.>", "hirempire", false},
+		{"hirempire.applicant_applied", "hirempire", false},
+		{"other.>", "hirempire", false},
+		{"hirempirex.>", "hirempire", false},
+		{"hire.>", "hirempire", false},
+		// Multi-token prefixes.
+		{"acme.hirempire.>", "acme.hirempire", true},
+		{"acme.>", "acme.hirempire", true},
+		{"*.hirempire.>", "acme.hirempire", true},
+		{"acme.*.>", "acme.hirempire", true},
+		{"*.*.>", "acme.hirempire", true},
+		{"acme.hirempire.*", "acme.hirempire", false},
+		{"acme.hirempire", "acme.hirempire", false},
+		{"acme.hirempire.x.>", "acme.hirempire", false},
+		{"acme.*", "acme.hirempire", false},
+		{"other.hirempire.>", "acme.hirempire", false},
+		{"hirempire.>", "acme.hirempire", false},
+		{"acme.hirempire.>", "hirempire", false},
+	}
+	for _, tt := range tests {
+		if got := covers(tt.filter, tt.prefix+".>"); got != tt.want {
+			t.Errorf("covers(%q, %q) = %v, want %v", tt.filter, tt.prefix+".>", got, tt.want)
+		}
+	}
+}
