@@ -1,6 +1,9 @@
 package schema
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // MaxNameLength bounds event names so that a subject or topic built from one
 // stays well within broker limits.
@@ -11,7 +14,16 @@ const MaxNameLength = 128
 // ^[a-z0-9][a-z0-9_.-]{0,127}$, not end with "." and not contain "..".
 // Nothing it accepts can be a NATS wildcard, a space or a path.
 func NormalizeName(raw string) (string, bool) {
-	name := strings.ToLower(strings.TrimSpace(raw))
+	trimmed := strings.TrimSpace(raw)
+	// Non-ASCII is refused before lowercasing: Unicode lowercasing maps
+	// U+212A KELVIN SIGN to an ASCII 'k', so a name the sender wrote in
+	// other characters would otherwise become an ASCII subject.
+	for i := 0; i < len(trimmed); i++ {
+		if trimmed[i] >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	name := strings.ToLower(trimmed)
 	if name == "" || len(name) > MaxNameLength {
 		return "", false
 	}
