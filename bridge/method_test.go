@@ -1,0 +1,28 @@
+package bridge
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+)
+
+// The method is checked first: a GET without any token is a 405, not a
+// 401, so a browser opening the URL learns what the endpoint wants.
+func TestMethodNotAllowed(t *testing.T) {
+	h := newHarness(t)
+	body := payload(t, "job_added")
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+		for _, url := range []string{h.webhookURL(), h.web.URL + testPath} {
+			t.Run(method, func(t *testing.T) {
+				r := h.do(t, method, url, bytes.NewReader(body), nil)
+				wantError(t, r, http.StatusMethodNotAllowed, codeMethod)
+				if got := r.header.Get("Allow"); got != http.MethodPost {
+					t.Errorf("Allow %q, want POST", got)
+				}
+			})
+		}
+	}
+	if n := h.stored(t); n != 0 {
+		t.Errorf("%d messages stored after refused methods, want none", n)
+	}
+}
