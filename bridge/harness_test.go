@@ -437,3 +437,9 @@ func jobAdded(t testing.TB, id string) []byte {
 	doc["job"].(map[string]any)["id"] = id
 	return encode(t, doc)
 }
+
+// adminGet GETs path on the admin listener.
+func (h *harness) adminGet(t testing.TB, path string) response {
+	t.Helper()
+	return h.do(t, http.MethodGet, h.adm.URL+path, nil, nil)
+}

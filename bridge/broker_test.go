@@ -1,0 +1,63 @@
+package bridge
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/hirebridge/hirebridge/schema"
+)
+
+// While the broker is down every event gets a 503 the sender will retry,
+// never a 2xx; once it is back, the same request is stored.
+func TestBrokerDown(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *Config) { c.PublishTimeout = 2 * time.Second }))
+	wantOutcome(t, h.post(t, jobAdded(t, "job_before")), "published")
+
+	h.nats.Stop()
+	body := jobAdded(t, "job_while_down")
+	r := h.post(t, body)
+	wantError(t, r, http.StatusServiceUnavailable, codeUnavailable)
+	if got := r.header.Get("Retry-After"); got != "3" {
+		t.Errorf("Retry-After %q, want 3 (the configured seconds)", got)
+	}
+
+	// A rejection does not depend on its dead letter being stored: the
+	// sender's retry would be rejected the same way.
+	wantError(t, h.post(t, []byte("not json")), http.StatusBadRequest, string(schema.ReasonNotJSON))
+	// The handshake needs no broker.
+	if r := h.post(t, payload(t, "challenge")); r.status != http.StatusOK {
+		t.Errorf("challenge while the broker is down: %d %s", r.status, r.body)
+	}
+
+	// The client notices the closed socket on its own goroutine.
+	eventually(t, 5*time.Second, "readiness failing", func() bool {
+		return h.adminGet(t, "/readyz").status == http.StatusServiceUnavailable
+	})
+	wantError(t, h.adminGet(t, "/readyz"), http.StatusServiceUnavailable, codeUnavailable)
+	if r := h.adminGet(t, "/livez"); r.status != http.StatusOK {
+		t.Errorf("/livez %d while the broker is down, want 200: liveness never checks the broker", r.status)
+	}
+
+	h.nats.Restart(t)
+	var id string
+	eventually(t, 10*time.Second, "the event stored after the broker came back", func() bool {
+		r := h.post(t, body)
+		if r.status == http.StatusOK {
+			id = wantOutcome(t, r, "published")
+			return true
+		}
+		wantError(t, r, http.StatusServiceUnavailable, codeUnavailable)
+		return false
+	})
+	ms := h.messages(t, testPrefix+".job_added")
+	if len(ms) != 2 {
+		t.Fatalf("%d messages stored, want 2: one before and one after the outage", len(ms))
+	}
+	if got := header(t, ms[1], "ce-id"); got != id {
+		t.Errorf("stored ce-id %q, want %q", got, id)
+	}
+	eventually(t, 5*time.Second, "readiness back", func() bool {
+		return h.adminGet(t, "/readyz").status == http.StatusOK
+	})
+}
