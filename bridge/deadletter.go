@@ -20,7 +20,7 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, status int, rej
 		h.metrics.event(event, outcomeRejected)
 	}
 	writeError(w, status, string(rej.Reason), rej.Error())
-	return outcome{status: status, code: string(rej.Reason), event: event, detail: rej.Error()}
+	return outcome{status: status, code: string(rej.Reason), event: event, field: rej.Field, payloadDetail: rej.Error()}
 }
 
 func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte) {

@@ -54,6 +54,11 @@ type outcome struct {
 	event  string
 	id     string
 	detail string
+	// field points at the member a rejected body got wrong. A rejection's
+	// detail may quote the sender's values, which can be personal data, so
+	// it goes only to the debug line in payloadDetail.
+	field         string
+	payloadDetail string
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -74,9 +79,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e = e.Str("id", o.id)
 	}
 	if o.code != "" {
-		e = e.Str("error", o.code).Str("detail", o.detail)
+		e = e.Str("error", o.code)
+	}
+	if o.field != "" {
+		e = e.Str("field", o.field)
+	}
+	if o.detail != "" {
+		e = e.Str("detail", o.detail)
 	}
 	e.Msg("webhook")
+	if o.payloadDetail != "" {
+		h.log.Debug().Str("error", o.code).Str("detail", o.payloadDetail).Msg("webhook rejected")
+	}
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
