@@ -17,8 +17,12 @@ var (
 // types; applicant.id (then meeting.id) for applicant_applied,
 // cv_upload_completed and meeting_booked; for other types the first present
 // of applicant.id, candidate.id, job.id, meeting.id, id; otherwise eventID.
+//
+// The fallback list is for other types only, as the SPEC scopes it: a job_*
+// event without a job.id is keyed by its own id, never by an applicant's:
+// a key is always the entity its type is about, or no entity at all.
 func EntityKey(name string, doc Document, eventID string) string {
-	var paths [][2]string
+	paths := fallbackKeyPaths
 	switch {
 	case strings.HasPrefix(name, "job_"):
 		paths = jobKeyPaths
@@ -26,9 +30,6 @@ func EntityKey(name string, doc Document, eventID string) string {
 		paths = applicantKeyPaths
 	}
 	if key, ok := firstID(doc, paths); ok {
-		return key
-	}
-	if key, ok := firstID(doc, fallbackKeyPaths); ok {
 		return key
 	}
 	return eventID
