@@ -126,6 +126,11 @@ func (s *Sink) ConnectedURL() string { return s.nc.ConnectedUrlRedacted() }
 // Close waits for outstanding acks (bounded by ctx), then drains the
 // connection.
 func (s *Sink) Close(ctx context.Context) error {
+	if s.nc.IsClosed() {
+		// Acks still outstanding can no longer arrive: waiting for them
+		// would only run out ctx.
+		return nil
+	}
 	select {
 	case <-s.js.PublishAsyncComplete():
 	case <-ctx.Done():
