@@ -1,0 +1,311 @@
+package kafka
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
+)
+
+// Config says which brokers to publish to, how to authenticate, and how the
+// bridge's own topics are made. Zero values take the defaults below, which
+// match the HIREBRIDGE_KAFKA_* defaults.
+type Config struct {
+	// Brokers are the bootstrap brokers, host:port each. Required.
+	Brokers []string
+	// ClientID names the bridge in broker logs and quotas; default
+	// "hirebridge".
+	ClientID string
+
+	// Prefix is the topic prefix: events go to <Prefix>.<event>, rejected
+	// bodies to <Prefix>.dlq. Required.
+	Prefix string
+	// KnownTypes are the event types whose topics Open creates when missing;
+	// topics of other types are created on first use.
+	KnownTypes []string
+	// Partitions and ReplicationFactor apply to topics the bridge creates;
+	// existing topics are used as they are. Defaults 3 and 1.
+	Partitions        int
+	ReplicationFactor int
+
+	// BatchTimeout is the longest a record waits for others to share its
+	// produce request; default 2ms.
+	BatchTimeout time.Duration
+	// AckTimeout is the publish timeout: it bounds how long the client keeps
+	// trying to deliver a record, including after the caller stopped
+	// waiting; default 10s.
+	AckTimeout time.Duration
+	// MaxInFlight bounds records handed to the client and not yet acked or
+	// failed, including those whose caller gave up; default 256.
+	MaxInFlight int
+
+	// DedupSize and DedupAge bound the window of published event ids that
+	// are answered as duplicates without a second record; defaults 100000
+	// and 10m.
+	DedupSize int
+	DedupAge  time.Duration
+
+	SASL SASL
+	TLS  TLS
+
+	// Log receives the client's errors (broker, topic, partition; never
+	// record contents). The zero value discards them.
+	Log zerolog.Logger
+}
+
+// SASL selects at most one mechanism; the password is already resolved from
+// its file.
+type SASL struct {
+	// Mechanism is "", "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512" (any
+	// case).
+	Mechanism string
+	Username  string
+	Password  string
+}
+
+// TLS configures the client side of TLS to the brokers.
+type TLS struct {
+	Enabled bool
+	// CAFile verifies the brokers instead of the system roots.
+	CAFile string
+	// CertFile and KeyFile are the client certificate, both or neither.
+	CertFile string
+	KeyFile  string
+}
+
+// Defaults for zero Config fields.
+const (
+	DefaultClientID          = "hirebridge"
+	DefaultPartitions        = 3
+	DefaultReplicationFactor = 1
+	DefaultBatchTimeout      = 2 * time.Millisecond
+	DefaultAckTimeout        = 10 * time.Second
+	DefaultMaxInFlight       = 256
+	DefaultDedupSize         = 100000
+	DefaultDedupAge          = 10 * time.Minute
+)
+
+// SASL mechanism names as Kafka spells them.
+const (
+	MechanismPlain       = "PLAIN"
+	MechanismScramSHA256 = "SCRAM-SHA-256"
+	MechanismScramSHA512 = "SCRAM-SHA-512"
+)
+
+// FieldError names the Config field that is wrong, so the binary can name
+// the environment variable it came from.
+type FieldError struct {
+	// Field is the Go path of the field, e.g. "Brokers" or "SASL.Mechanism".
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return "kafka " + e.Field + ": " + e.Problem }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// maxTopicLen is Kafka's limit on topic names.
+const maxTopicLen = 249
+
+// Validate reports the first field that cannot work, as a *FieldError. It
+// reads no files: Open reports unreadable certificates.
+func (c Config) Validate() error {
+	if len(c.Brokers) == 0 {
+		return fieldErr("Brokers", "at least one host:port is required")
+	}
+	for _, b := range c.Brokers {
+		if err := checkHostPort(b); err != nil {
+			return fieldErr("Brokers", "%q: %v", b, err)
+		}
+	}
+	if c.Prefix == "" {
+		return fieldErr("Prefix", "is required")
+	}
+	if err := checkTopic(c.Prefix + ".dlq"); err != nil {
+		return fieldErr("Prefix", "%q does not make a Kafka topic name: %v", c.Prefix, err)
+	}
+	for _, t := range c.KnownTypes {
+		if err := checkTopic(c.Prefix + "." + t); err != nil {
+			return fieldErr("KnownTypes", "%q does not make a Kafka topic name: %v", t, err)
+		}
+	}
+	if c.Partitions < 0 || c.Partitions > 1<<20 {
+		return fieldErr("Partitions", "%d is not between 1 and %d", c.Partitions, 1<<20)
+	}
+	if c.ReplicationFactor < 0 || c.ReplicationFactor > 1<<15-1 {
+		return fieldErr("ReplicationFactor", "%d is not between 1 and %d", c.ReplicationFactor, 1<<15-1)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"BatchTimeout", c.BatchTimeout}, {"AckTimeout", c.AckTimeout}, {"DedupAge", c.DedupAge}} {
+		if d.v < 0 {
+			return fieldErr(d.name, "%s is negative", d.v)
+		}
+	}
+	if c.AckTimeout > 0 && c.BatchTimeout >= c.AckTimeout {
+		return fieldErr("BatchTimeout", "%s leaves no time for the ack within AckTimeout %s", c.BatchTimeout, c.AckTimeout)
+	}
+	if c.MaxInFlight < 0 {
+		return fieldErr("MaxInFlight", "%d is negative", c.MaxInFlight)
+	}
+	if c.DedupSize < 0 {
+		return fieldErr("DedupSize", "%d is negative", c.DedupSize)
+	}
+	if err := c.SASL.validate(); err != nil {
+		return err
+	}
+	return c.TLS.validate()
+}
+
+func (s SASL) validate() error {
+	switch strings.ToUpper(s.Mechanism) {
+	case "":
+		if s.Username != "" || s.Password != "" {
+			return fieldErr("SASL.Mechanism", "a username or password is set but no mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
+		}
+		return nil
+	case MechanismPlain, MechanismScramSHA256, MechanismScramSHA512:
+	default:
+		return fieldErr("SASL.Mechanism", "%q is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", s.Mechanism)
+	}
+	if s.Username == "" {
+		return fieldErr("SASL.Username", "is required with mechanism %s", s.Mechanism)
+	}
+	if s.Password == "" {
+		return fieldErr("SASL.Password", "is required with mechanism %s", s.Mechanism)
+	}
+	return nil
+}
+
+func (t TLS) validate() error {
+	if !t.Enabled {
+		for _, f := range []struct{ name, v string }{{"TLS.CAFile", t.CAFile}, {"TLS.CertFile", t.CertFile}, {"TLS.KeyFile", t.KeyFile}} {
+			if f.v != "" {
+				return fieldErr(f.name, "is set but TLS is not enabled")
+			}
+		}
+		return nil
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		if t.CertFile == "" {
+			return fieldErr("TLS.CertFile", "is required with TLS.KeyFile")
+		}
+		return fieldErr("TLS.KeyFile", "is required with TLS.CertFile")
+	}
+	return nil
+}
+
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return err
+	}
+	if host == "" {
+		return errors.New("missing host")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("bad port %q", port)
+	}
+	return nil
+}
+
+// checkTopic applies Kafka's rule for topic names.
+func checkTopic(t string) error {
+	if len(t) > maxTopicLen {
+		return fmt.Errorf("longer than %d characters", maxTopicLen)
+	}
+	if t == "." || t == ".." {
+		return errors.New("reserved name")
+	}
+	for _, r := range t {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+		default:
+			return fmt.Errorf("character %q is not allowed (only letters, digits, '.', '_' and '-')", r)
+		}
+	}
+	return nil
+}
+
+// withDefaults fills zero fields.
+func (c Config) withDefaults() Config {
+	if c.ClientID == "" {
+		c.ClientID = DefaultClientID
+	}
+	if c.Partitions == 0 {
+		c.Partitions = DefaultPartitions
+	}
+	if c.ReplicationFactor == 0 {
+		c.ReplicationFactor = DefaultReplicationFactor
+	}
+	if c.BatchTimeout == 0 {
+		c.BatchTimeout = DefaultBatchTimeout
+	}
+	if c.AckTimeout == 0 {
+		c.AckTimeout = DefaultAckTimeout
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.DedupSize == 0 {
+		c.DedupSize = DefaultDedupSize
+	}
+	if c.DedupAge == 0 {
+		c.DedupAge = DefaultDedupAge
+	}
+	return c
+}
+
+func (s SASL) mechanism() (sasl.Mechanism, error) {
+	switch strings.ToUpper(s.Mechanism) {
+	case "":
+		return nil, nil
+	case MechanismPlain:
+		return plain.Mechanism{Username: s.Username, Password: s.Password}, nil
+	case MechanismScramSHA256:
+		return scram.Mechanism(scram.SHA256, s.Username, s.Password)
+	case MechanismScramSHA512:
+		return scram.Mechanism(scram.SHA512, s.Username, s.Password)
+	}
+	return nil, fieldErr("SASL.Mechanism", "%q is not supported", s.Mechanism)
+}
+
+func (t TLS) config() (*tls.Config, error) {
+	if !t.Enabled {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fieldErr("TLS.CAFile", "%v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fieldErr("TLS.CAFile", "%s holds no PEM certificate", t.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fieldErr("TLS.CertFile", "loading the client certificate: %v", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}

@@ -1,0 +1,208 @@
+// Package kafkatest runs an in-process Kafka broker (franz-go's kfake) for
+// tests: on a free port of 127.0.0.1, storing under the test's temporary
+// directory, so it can be stopped and started again with its topics and
+// records, as a broker that goes down and comes back. It reads topics back
+// with franz-go, a client independent of the one under test.
+package kafkatest
+
+import (
+	"context"
+	"net"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Cluster is a one-broker kfake cluster. Automatic topic creation stays
+// off, as kfake's default, so a client relying on it fails.
+type Cluster struct {
+	port int
+	dir  string
+	opts []kfake.Opt
+
+	// ClientOpts are added to the franz-go client that Records uses, e.g.
+	// SASL or TLS for a secured cluster.
+	ClientOpts []kgo.Opt
+
+	mu  sync.Mutex
+	cur *kfake.Cluster
+}
+
+// Start runs a broker shut down when the test ends. opts are kfake's
+// (SASL, TLS, users); the port and data directory are chosen here.
+func Start(t testing.TB, opts ...kfake.Opt) *Cluster {
+	t.Helper()
+	c := &Cluster{port: freePort(t), dir: t.TempDir(), opts: opts}
+	c.Start(t)
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// Addr is the broker's host:port; it stays the same across restarts.
+func (c *Cluster) Addr() string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
+}
+
+// Kfake is the running cluster, for kfake's controls; nil while stopped.
+func (c *Cluster) Kfake() *kfake.Cluster {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cur
+}
+
+// Stop shuts the broker down, closing every client connection, after
+// writing its state to disk.
+func (c *Cluster) Stop() {
+	c.mu.Lock()
+	cur := c.cur
+	c.cur = nil
+	c.mu.Unlock()
+	if cur != nil {
+		cur.Close()
+	}
+}
+
+// Start starts a stopped broker again on the same port with the same
+// topics and records; it does nothing while the broker runs.
+func (c *Cluster) Start(t testing.TB) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur != nil {
+		return
+	}
+	opts := append([]kfake.Opt{kfake.Ports(c.port), kfake.DataDir(c.dir)}, c.opts...)
+	var err error
+	// The port was just released by this process; a moment may pass before
+	// the kernel lets it be bound again.
+	for range 50 {
+		c.cur, err = kfake.NewCluster(opts...)
+		if err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("kfake on %s: %v", c.Addr(), err)
+}
+
+// Header is one record header.
+type Header struct {
+	Key   string
+	Value string
+}
+
+// Record is a stored record as a consumer sees it.
+type Record struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Key       []byte
+	Headers   []Header
+	Value     []byte
+}
+
+// Records reads every record of topic, partition by partition in offset
+// order. A missing topic has none.
+func (c *Cluster) Records(t testing.TB, topic string) []Record {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	opts := append([]kgo.Opt{kgo.SeedBrokers(c.Addr())}, c.ClientOpts...)
+	admin, err := kgo.NewClient(opts...)
+	if err != nil {
+		t.Fatalf("franz-go client: %v", err)
+	}
+	defer admin.Close()
+	ends, err := kadm.NewClient(admin).ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatalf("listing end offsets of %s: %v", topic, err)
+	}
+	want := map[int32]int64{}
+	offsets := map[string]map[int32]kgo.Offset{topic: {}}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil && o.Offset > 0 {
+			want[o.Partition] = o.Offset
+			offsets[topic][o.Partition] = kgo.NewOffset().AtStart()
+		}
+	})
+	if len(want) == 0 {
+		return nil
+	}
+	consumer, err := kgo.NewClient(append(opts, kgo.ConsumePartitions(offsets))...)
+	if err != nil {
+		t.Fatalf("franz-go consumer: %v", err)
+	}
+	defer consumer.Close()
+	var recs []Record
+	next := map[int32]int64{}
+	for !caughtUp(next, want) {
+		fetches := consumer.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("reading %s: got %d records, offsets %v of %v: %v", topic, len(recs), next, want, ctx.Err())
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			t.Logf("fetching %s/%d: %v", topic, p, err)
+		})
+		fetches.EachRecord(func(r *kgo.Record) {
+			rec := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value}
+			for _, h := range r.Headers {
+				rec.Headers = append(rec.Headers, Header{Key: h.Key, Value: string(h.Value)})
+			}
+			recs = append(recs, rec)
+			next[r.Partition] = r.Offset + 1
+		})
+	}
+	sort.SliceStable(recs, func(i, j int) bool {
+		if recs[i].Partition != recs[j].Partition {
+			return recs[i].Partition < recs[j].Partition
+		}
+		return recs[i].Offset < recs[j].Offset
+	})
+	return recs
+}
+
+func caughtUp(next, want map[int32]int64) bool {
+	for p, end := range want {
+		if next[p] < end {
+			return false
+		}
+	}
+	return true
+}
+
+// Partitions is the number of partitions of topic, 0 when it is missing.
+func (c *Cluster) Partitions(t testing.TB, topic string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Addr())}, c.ClientOpts...)...)
+	if err != nil {
+		t.Fatalf("franz-go client: %v", err)
+	}
+	defer cl.Close()
+	topics, err := kadm.NewClient(cl).ListTopics(ctx, topic)
+	if err != nil {
+		t.Fatalf("listing topic %s: %v", topic, err)
+	}
+	d, ok := topics[topic]
+	if !ok || d.Err != nil {
+		return 0
+	}
+	return len(d.Partitions)
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
