@@ -46,8 +46,8 @@ func TestPublishStoresWithHeaders(t *testing.T) {
 	if !bytes.Equal(got.Data, msg.Body) {
 		t.Errorf("body = %s, want %s", got.Data, msg.Body)
 	}
-	// Header names are compared exactly: consumers look them up
-	// case-sensitively, and nats.Header.Get would canonicalize.
+	// Header names are compared exactly: NATS headers are case-sensitive
+	// and consumers look up these names.
 	want := map[string]string{
 		"ce-specversion":       "1.0",
 		"ce-id":                "7f3a",
