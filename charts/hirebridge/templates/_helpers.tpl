@@ -1,0 +1,202 @@
+{{/* Chart name, truncated to the 63 characters a label value allows. */}}
+{{- define "hirebridge.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: release-chart, unless the release already carries the chart name. */}}
+{{- define "hirebridge.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "hirebridge.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hirebridge.labels" -}}
+helm.sh/chart: {{ include "hirebridge.chart" . }}
+{{ include "hirebridge.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "hirebridge.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "hirebridge.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "hirebridge.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "hirebridge.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "hirebridge.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Where secrets and TLS material are mounted in the container. */}}
+{{- define "hirebridge.secretDir" -}}/var/run/secrets/hirebridge{{- end }}
+{{- define "hirebridge.natsTLSDir" -}}/var/run/secrets/hirebridge-nats-tls{{- end }}
+{{- define "hirebridge.kafkaTLSDir" -}}/var/run/secrets/hirebridge-kafka-tls{{- end }}
+
+{{- define "hirebridge.secretName" -}}
+{{- default (include "hirebridge.fullname" .) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{/*
+The keys the mounted Secret holds, as a YAML map from the logical name to the
+key. The chart's own Secret holds a key for each value that is set (and always
+the webhook token); an existing Secret holds those named in existingSecretKeys.
+*/}}
+{{- define "hirebridge.secretKeys" -}}
+{{- $s := .Values.secrets }}
+{{- $keys := dict }}
+{{- if $s.existingSecret }}
+{{- range $name, $key := $s.existingSecretKeys }}
+{{- if $key }}{{- $_ := set $keys $name $key }}{{- end }}
+{{- end }}
+{{- else }}
+{{- $_ := set $keys "webhookToken" "webhook-token" }}
+{{- $own := dict "natsPassword" "nats-password" "natsToken" "nats-token" "natsCreds" "nats.creds" "natsNkeySeed" "nats.nk" "kafkaSaslPassword" "kafka-sasl-password" }}
+{{- range $name, $key := $own }}
+{{- if index $s $name }}{{- $_ := set $keys $name $key }}{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml $keys }}
+{{- end }}
+
+{{/*
+Every HIREBRIDGE_* variable the ConfigMap carries. Empty values are left out
+so the binary's own defaults apply. Secrets appear only as *_FILE paths.
+*/}}
+{{- define "hirebridge.env" -}}
+{{- $c := .Values.config }}
+{{- $env := dict
+  "HIREBRIDGE_HTTP_ADDR" (printf ":%d" (int .Values.containerPorts.http))
+  "HIREBRIDGE_ADMIN_ADDR" (printf ":%d" (int .Values.containerPorts.admin))
+  "HIREBRIDGE_WEBHOOK_PATH" $c.webhookPath
+  "HIREBRIDGE_MAX_BODY_BYTES" (toString (int64 $c.maxBodyBytes))
+  "HIREBRIDGE_MAX_CONCURRENT_REQUESTS" (toString (int64 $c.maxConcurrentRequests))
+  "HIREBRIDGE_STRICT" (toString $c.strict)
+  "HIREBRIDGE_SINK" $c.sink
+  "HIREBRIDGE_TOPIC_PREFIX" $c.topicPrefix
+  "HIREBRIDGE_EVENT_SOURCE" $c.eventSource
+  "HIREBRIDGE_DATA_DIR" "/data"
+  "HIREBRIDGE_PUBLISH_TIMEOUT" $c.publishTimeout
+  "HIREBRIDGE_RETRY_AFTER" $c.retryAfter
+  "HIREBRIDGE_READ_HEADER_TIMEOUT" $c.readHeaderTimeout
+  "HIREBRIDGE_READ_TIMEOUT" $c.readTimeout
+  "HIREBRIDGE_IDLE_TIMEOUT" $c.idleTimeout
+  "HIREBRIDGE_SHUTDOWN_DELAY" (printf "%ds" (int $c.shutdownDelaySeconds))
+  "HIREBRIDGE_SHUTDOWN_TIMEOUT" (printf "%ds" (int $c.shutdownTimeoutSeconds))
+  "HIREBRIDGE_LOG_LEVEL" $c.logLevel
+  "HIREBRIDGE_LOG_FORMAT" $c.logFormat
+}}
+{{- $keys := include "hirebridge.secretKeys" . | fromYaml }}
+{{- $dir := include "hirebridge.secretDir" . }}
+{{- if $keys.webhookToken }}
+{{- $_ := set $env "HIREBRIDGE_WEBHOOK_TOKEN_FILE" (printf "%s/%s" $dir $keys.webhookToken) }}
+{{- end }}
+{{- if eq $c.sink "nats" }}
+{{- $n := $c.nats }}
+{{- $_ := set $env "HIREBRIDGE_NATS_URL" $n.url }}
+{{- $_ := set $env "HIREBRIDGE_NATS_EMBEDDED_ADDR" $n.embeddedAddr }}
+{{- $_ := set $env "HIREBRIDGE_NATS_STREAM" $n.stream }}
+{{- $_ := set $env "HIREBRIDGE_NATS_STREAM_REPLICAS" (toString (int $n.streamReplicas)) }}
+{{- $_ := set $env "HIREBRIDGE_NATS_STREAM_MAX_AGE" $n.streamMaxAge }}
+{{- $_ := set $env "HIREBRIDGE_NATS_DUPLICATE_WINDOW" $n.duplicateWindow }}
+{{- $_ := set $env "HIREBRIDGE_NATS_MAX_PENDING" (toString (int $n.maxPending)) }}
+{{- $_ := set $env "HIREBRIDGE_NATS_RECONNECT_WAIT" $n.reconnectWait }}
+{{- $_ := set $env "HIREBRIDGE_NATS_USER" $n.user }}
+{{- if $keys.natsPassword }}{{- $_ := set $env "HIREBRIDGE_NATS_PASSWORD_FILE" (printf "%s/%s" $dir $keys.natsPassword) }}{{- end }}
+{{- if $keys.natsToken }}{{- $_ := set $env "HIREBRIDGE_NATS_TOKEN_FILE" (printf "%s/%s" $dir $keys.natsToken) }}{{- end }}
+{{- if $keys.natsCreds }}{{- $_ := set $env "HIREBRIDGE_NATS_CREDS_FILE" (printf "%s/%s" $dir $keys.natsCreds) }}{{- end }}
+{{- if $keys.natsNkeySeed }}{{- $_ := set $env "HIREBRIDGE_NATS_NKEY_SEED_FILE" (printf "%s/%s" $dir $keys.natsNkeySeed) }}{{- end }}
+{{- if $n.tls.enabled }}
+{{- $tdir := include "hirebridge.natsTLSDir" . }}
+{{- if $n.tls.caKey }}{{- $_ := set $env "HIREBRIDGE_NATS_TLS_CA_FILE" (printf "%s/%s" $tdir $n.tls.caKey) }}{{- end }}
+{{- if $n.tls.certKey }}{{- $_ := set $env "HIREBRIDGE_NATS_TLS_CERT_FILE" (printf "%s/%s" $tdir $n.tls.certKey) }}{{- end }}
+{{- if $n.tls.keyKey }}{{- $_ := set $env "HIREBRIDGE_NATS_TLS_KEY_FILE" (printf "%s/%s" $tdir $n.tls.keyKey) }}{{- end }}
+{{- end }}
+{{- else if eq $c.sink "kafka" }}
+{{- $k := $c.kafka }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_BROKERS" $k.brokers }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_CLIENT_ID" $k.clientId }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_PARTITIONS" (toString (int $k.partitions)) }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_REPLICATION_FACTOR" (toString (int $k.replicationFactor)) }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_BATCH_TIMEOUT" $k.batchTimeout }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_MECHANISM" $k.saslMechanism }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_USERNAME" $k.saslUsername }}
+{{- if $keys.kafkaSaslPassword }}{{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_PASSWORD_FILE" (printf "%s/%s" $dir $keys.kafkaSaslPassword) }}{{- end }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_DEDUP_WINDOW_SIZE" (toString (int64 $k.dedupWindowSize)) }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_DEDUP_WINDOW_AGE" $k.dedupWindowAge }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_TLS" (toString $k.tls.enabled) }}
+{{- if and $k.tls.enabled $k.tls.secretName }}
+{{- $tdir := include "hirebridge.kafkaTLSDir" . }}
+{{- if $k.tls.caKey }}{{- $_ := set $env "HIREBRIDGE_KAFKA_TLS_CA_FILE" (printf "%s/%s" $tdir $k.tls.caKey) }}{{- end }}
+{{- if $k.tls.certKey }}{{- $_ := set $env "HIREBRIDGE_KAFKA_TLS_CERT_FILE" (printf "%s/%s" $tdir $k.tls.certKey) }}{{- end }}
+{{- if $k.tls.keyKey }}{{- $_ := set $env "HIREBRIDGE_KAFKA_TLS_KEY_FILE" (printf "%s/%s" $tdir $k.tls.keyKey) }}{{- end }}
+{{- end }}
+{{- end }}
+{{- range $name, $value := $env }}
+{{- if ne (toString $value) "" }}
+{{ $name }}: {{ toString $value | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Refuses settings that would render but not run. */}}
+{{- define "hirebridge.validate" -}}
+{{- $c := .Values.config }}
+{{- if and (eq $c.sink "kafka") (not $c.kafka.brokers) }}
+{{- fail "config.kafka.brokers is required when config.sink is kafka" }}
+{{- end }}
+{{- if and (eq $c.sink "nats") (not $c.nats.url) (or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1)) }}
+{{- fail "config.nats.url is empty, so each pod would run its own embedded NATS server: set replicaCount to 1 (and autoscaling.enabled to false) or point config.nats.url at a NATS server" }}
+{{- end }}
+{{- if and .Values.secrets.existingSecret (not .Values.secrets.existingSecretKeys.webhookToken) }}
+{{- fail "secrets.existingSecretKeys.webhookToken must name the key of the webhook token in secrets.existingSecret" }}
+{{- end }}
+{{- if and $c.nats.tls.enabled (eq $c.sink "nats") (not $c.nats.tls.secretName) }}
+{{- fail "config.nats.tls.secretName is required when config.nats.tls.enabled is true" }}
+{{- end }}
+{{- if ne (empty $c.nats.tls.certKey) (empty $c.nats.tls.keyKey) }}
+{{- fail "config.nats.tls.certKey and config.nats.tls.keyKey are set together" }}
+{{- end }}
+{{- if ne (empty $c.kafka.tls.certKey) (empty $c.kafka.tls.keyKey) }}
+{{- fail "config.kafka.tls.certKey and config.kafka.tls.keyKey are set together" }}
+{{- end }}
+{{- $minGrace := add (int $c.shutdownDelaySeconds) (int $c.shutdownTimeoutSeconds) }}
+{{- if and .Values.terminationGracePeriodSeconds (le (int .Values.terminationGracePeriodSeconds) $minGrace) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.shutdownDelaySeconds + config.shutdownTimeoutSeconds (%d), or the kubelet kills pods mid-shutdown" (int .Values.terminationGracePeriodSeconds) $minGrace) }}
+{{- end }}
+{{- range .Values.extraEnv }}
+{{- if and (regexMatch "(?i)(PASSWORD|TOKEN|SECRET|SEED|CREDENTIAL)" .name) (not (hasSuffix "_FILE" .name)) (hasKey . "value") }}
+{{- fail (printf "extraEnv %s looks like a secret: give it with valueFrom.secretKeyRef, not value" .name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The grace period: set, or the shutdown sequence plus room for the process to exit. */}}
+{{- define "hirebridge.terminationGracePeriodSeconds" -}}
+{{- if .Values.terminationGracePeriodSeconds }}
+{{- int .Values.terminationGracePeriodSeconds }}
+{{- else }}
+{{- add (int .Values.config.shutdownDelaySeconds) (int .Values.config.shutdownTimeoutSeconds) 10 }}
+{{- end }}
+{{- end }}
