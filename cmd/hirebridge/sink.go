@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/rs/zerolog"
 
+	"github.com/hirebridge/hirebridge/schema"
 	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/kafka"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 )
 
@@ -21,6 +25,8 @@ func openSink(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 	switch cfg.Sink {
 	case "nats":
 		return openNATS(ctx, cfg, log)
+	case "kafka":
+		return openKafka(ctx, cfg, log)
 	default:
 		return nil, nil, fmt.Errorf("%sSINK: %q is not a sink", envPrefix, cfg.Sink)
 	}
@@ -85,4 +91,69 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 		log.Info().Str("server", sink.ConnectedURL()).Str("stream", cfg.NATS.Stream).Msg("publishing to NATS JetStream")
 	}
 	return sink, release, nil
+}
+
+// kafkaFieldVars names the variable behind each kafka.Config field, so a
+// configuration the sink refuses is reported by the name the user set.
+var kafkaFieldVars = map[string]string{
+	"Brokers":           "KAFKA_BROKERS",
+	"Prefix":            "TOPIC_PREFIX",
+	"Partitions":        "KAFKA_PARTITIONS",
+	"ReplicationFactor": "KAFKA_REPLICATION_FACTOR",
+	"BatchTimeout":      "KAFKA_BATCH_TIMEOUT",
+	"AckTimeout":        "PUBLISH_TIMEOUT",
+	"DedupSize":         "KAFKA_DEDUP_WINDOW_SIZE",
+	"DedupAge":          "KAFKA_DEDUP_WINDOW_AGE",
+	"SASL.Mechanism":    "KAFKA_SASL_MECHANISM",
+	"SASL.Username":     "KAFKA_SASL_USERNAME",
+	"SASL.Password":     "KAFKA_SASL_PASSWORD",
+	"TLS.CAFile":        "KAFKA_TLS_CA_FILE",
+	"TLS.CertFile":      "KAFKA_TLS_CERT_FILE",
+	"TLS.KeyFile":       "KAFKA_TLS_KEY_FILE",
+}
+
+func kafkaConfig(cfg Config, log zerolog.Logger) kafka.Config {
+	k := cfg.Kafka
+	brokers := make([]string, 0, len(k.Brokers))
+	for _, b := range k.Brokers {
+		if b = strings.TrimSpace(b); b != "" {
+			brokers = append(brokers, b)
+		}
+	}
+	return kafka.Config{
+		Brokers:           brokers,
+		ClientID:          k.ClientID,
+		Prefix:            cfg.TopicPrefix,
+		KnownTypes:        schema.KnownTypes(),
+		Partitions:        k.Partitions,
+		ReplicationFactor: k.ReplicationFactor,
+		BatchTimeout:      k.BatchTimeout,
+		AckTimeout:        cfg.PublishTimeout,
+		// Every request may be waiting on a record, and no more.
+		MaxInFlight: cfg.MaxConcurrent,
+		DedupSize:   k.DedupWindowSize,
+		DedupAge:    k.DedupWindowAge,
+		SASL:        kafka.SASL{Mechanism: k.SASLMechanism, Username: k.SASLUsername, Password: k.SASLPassword},
+		TLS:         kafka.TLS{Enabled: k.TLS, CAFile: k.KafkaTLSCAFile, CertFile: k.KafkaTLSCertFile, KeyFile: k.KafkaTLSKeyFile},
+		Log:         log.With().Str("component", "kafka").Logger(),
+	}
+}
+
+func openKafka(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
+	kc := kafkaConfig(cfg, log)
+	if err := kc.Validate(); err != nil {
+		var fe *kafka.FieldError
+		if errors.As(err, &fe) {
+			if name, ok := kafkaFieldVars[fe.Field]; ok {
+				return nil, nil, fmt.Errorf("%s%s: %s", envPrefix, name, fe.Problem)
+			}
+		}
+		return nil, nil, err
+	}
+	sink, err := kafka.Open(ctx, kc)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info().Strs("brokers", kc.Brokers).Str("topics", cfg.TopicPrefix+".<event>").Msg("publishing to Kafka")
+	return sink, func() {}, nil
 }
