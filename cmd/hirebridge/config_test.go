@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := loadConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The SPEC fixes these.
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"HTTP_ADDR", cfg.HTTPAddr, ":8080"},
+		{"ADMIN_ADDR", cfg.AdminAddr, ":9090"},
+		{"WEBHOOK_PATH", cfg.WebhookPath, "/webhooks/hirempire"},
+		{"MAX_BODY_BYTES", cfg.MaxBodyBytes, int64(1048576)},
+		{"SINK", cfg.Sink, "nats"},
+		{"TOPIC_PREFIX", cfg.TopicPrefix, "hirempire"},
+		{"NATS_URL", cfg.NATS.URL, ""},
+		{"NATS_EMBEDDED_ADDR", cfg.NATS.EmbeddedAddr, "127.0.0.1:4222"},
+		{"DATA_DIR", cfg.DataDir, "./data"},
+		{"NATS_STREAM", cfg.NATS.Stream, "HIREMPIRE"},
+		{"PUBLISH_TIMEOUT", cfg.PublishTimeout, 10 * time.Second},
+		{"LOG_LEVEL", cfg.LogLevel, "info"},
+		{"LOG_FORMAT", cfg.LogFormat, "json"},
+		{"EVENT_SOURCE", cfg.EventSource, "https://app.hirempire.com"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("HIREBRIDGE_%s default = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if !cfg.tokenGenerated || len(cfg.WebhookToken) < 16 {
+		t.Errorf("no token configured: generated=%v %q, want a random one", cfg.tokenGenerated, cfg.WebhookToken)
+	}
+	if cfg.embeddedAddrSet {
+		t.Error("the embedded address counts as set when it was not")
+	}
+	again, _ := loadConfig(nil)
+	if again.WebhookToken == cfg.WebhookToken {
+		t.Error("two starts generated the same token")
+	}
+}
+
+func TestConfigValues(t *testing.T) {
+	cfg, err := loadConfig([]string{
+		"HIREBRIDGE_PUBLISH_TIMEOUT=1500ms",
+		"HIREBRIDGE_TOPIC_PREFIX=acme.hirempire-prod",
+		"HIREBRIDGE_NATS_EMBEDDED_ADDR=127.0.0.1:4333",
+		"HIREBRIDGE_NATS_STREAM_REPLICAS=3",
+		"HIREBRIDGE_STRICT=true",
+		"HIREBRIDGE_WEBHOOK_TOKEN=" + testToken,
+		"UNRELATED=1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PublishTimeout != 1500*time.Millisecond || cfg.TopicPrefix != "acme.hirempire-prod" ||
+		cfg.NATS.StreamReplicas != 3 || !cfg.Strict || cfg.WebhookToken != testToken || cfg.tokenGenerated ||
+		!cfg.embeddedAddrSet || cfg.NATS.EmbeddedAddr != "127.0.0.1:4333" {
+		t.Errorf("config = %+v", cfg)
+	}
+}
+
+// Every bad value stops the start with one line naming the variable.
+func TestConfigBadValues(t *testing.T) {
+	tests := []struct{ name, value string }{
+		{"PUBLISH_TIMEOUT", "abc"},
+		{"PUBLISH_TIMEOUT", "10"},
+		{"PUBLISH_TIMEOUT", "0s"},
+		{"PUBLISH_TIMEOUT", "-1s"},
+		{"RETRY_AFTER", "0s"},
+		{"READ_TIMEOUT", "soon"},
+		{"SHUTDOWN_TIMEOUT", "0s"},
+		{"SHUTDOWN_DELAY", "-1s"},
+		{"SINK", "foo"},
+		{"SINK", "NATS"},
+		{"MAX_BODY_BYTES", "-1"},
+		{"MAX_BODY_BYTES", "0"},
+		{"MAX_BODY_BYTES", "1MB"},
+		{"MAX_CONCURRENT_REQUESTS", "0"},
+		{"STRICT", "maybe"},
+		{"TOPIC_PREFIX", "a.>"},
+		{"TOPIC_PREFIX", "a.*"},
+		{"TOPIC_PREFIX", "a..b"},
+		{"TOPIC_PREFIX", ".a"},
+		{"TOPIC_PREFIX", "a."},
+		{"TOPIC_PREFIX", "a b"},
+		{"TOPIC_PREFIX", "Hirempire"},
+		{"TOPIC_PREFIX", "a/b"},
+		{"WEBHOOK_PATH", "webhooks"},
+		{"WEBHOOK_PATH", "/webhooks/"},
+		{"WEBHOOK_PATH", "/webhooks/{x}"},
+		{"WEBHOOK_PATH", "/web hooks"},
+		{"WEBHOOK_TOKEN", "short"},
+		{"WEBHOOK_TOKEN", "0123456789abcdef/x"},
+		{"WEBHOOK_TOKEN", "0123456789abcdef?x"},
+		{"LOG_LEVEL", "loud"},
+		{"LOG_FORMAT", "xml"},
+		{"NATS_STREAM", "A.B"},
+		{"NATS_STREAM", "A>"},
+		{"NATS_STREAM", "A B"},
+		{"NATS_STREAM_REPLICAS", "0"},
+		{"NATS_STREAM_REPLICAS", "7"},
+		{"NATS_STREAM_REPLICAS", "x"},
+		{"NATS_STREAM_MAX_AGE", "-1h"},
+		{"NATS_DUPLICATE_WINDOW", "0s"},
+		{"NATS_RECONNECT_WAIT", "0s"},
+		{"NATS_MAX_PENDING", "0"},
+		{"NATS_TLS_CERT_FILE", "client.pem"},
+	}
+	for _, tt := range tests {
+		variable := envPrefix + tt.name
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			_, err := loadConfig([]string{variable + "=" + tt.value})
+			if err == nil {
+				t.Fatalf("%s=%q accepted", variable, tt.value)
+			}
+			msg := err.Error()
+			t.Log(msg)
+			if strings.ContainsAny(msg, "\r\n") {
+				t.Errorf("error is more than one line: %q", msg)
+			}
+			if !strings.HasPrefix(msg, variable+":") && !strings.HasPrefix(msg, variable+" ") {
+				t.Errorf("error %q does not start with the variable %s", msg, variable)
+			}
+			// run reports the same error before doing anything else.
+			var out bytes.Buffer
+			if err := run(context.Background(), nil, []string{variable + "=" + tt.value}, &out); err == nil || err.Error() != msg {
+				t.Errorf("run = %v, want %q", err, msg)
+			}
+		})
+	}
+}
+
+func TestConfigSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tokenFile := write("token", testToken+"\n")
+	passwordFile := write("password", "pass word\r\n")
+	natsTokenFile := write("nats-token", "nats-tok")
+
+	cfg, err := loadConfig([]string{
+		"HIREBRIDGE_WEBHOOK_TOKEN_FILE=" + tokenFile,
+		"HIREBRIDGE_NATS_PASSWORD_FILE=" + passwordFile,
+		"HIREBRIDGE_NATS_TOKEN_FILE=" + natsTokenFile,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WebhookToken != testToken || cfg.tokenGenerated {
+		t.Errorf("webhook token = %q (generated %v), want the file's content without the newline", cfg.WebhookToken, cfg.tokenGenerated)
+	}
+	if cfg.NATS.Password != "pass word" {
+		t.Errorf("NATS password = %q", cfg.NATS.Password)
+	}
+	if cfg.NATS.Token != "nats-tok" {
+		t.Errorf("NATS token = %q", cfg.NATS.Token)
+	}
+
+	for _, tt := range []struct {
+		environ []string
+		names   []string
+	}{
+		{[]string{"HIREBRIDGE_WEBHOOK_TOKEN=" + testToken, "HIREBRIDGE_WEBHOOK_TOKEN_FILE=" + tokenFile},
+			[]string{"HIREBRIDGE_WEBHOOK_TOKEN", "HIREBRIDGE_WEBHOOK_TOKEN_FILE"}},
+		{[]string{"HIREBRIDGE_NATS_PASSWORD=x", "HIREBRIDGE_NATS_PASSWORD_FILE=" + passwordFile},
+			[]string{"HIREBRIDGE_NATS_PASSWORD", "HIREBRIDGE_NATS_PASSWORD_FILE"}},
+		{[]string{"HIREBRIDGE_NATS_TOKEN_FILE=" + filepath.Join(dir, "absent")},
+			[]string{"HIREBRIDGE_NATS_TOKEN_FILE"}},
+		{[]string{"HIREBRIDGE_WEBHOOK_TOKEN_FILE=" + write("short", "abc\n")},
+			[]string{"HIREBRIDGE_WEBHOOK_TOKEN"}},
+	} {
+		_, err := loadConfig(tt.environ)
+		if err == nil {
+			t.Errorf("%v accepted", tt.environ)
+			continue
+		}
+		if strings.ContainsAny(err.Error(), "\r\n") {
+			t.Errorf("error is more than one line: %q", err)
+		}
+		for _, n := range tt.names {
+			if !strings.Contains(err.Error(), n) {
+				t.Errorf("%v: error %q does not name %s", tt.environ, err, n)
+			}
+		}
+	}
+}
+
+// fieldVars maps Go field names to variables, so a field name used in two
+// sections would send a parse error to the wrong variable.
+func TestConfigFieldNamesUnique(t *testing.T) {
+	seen := map[string]string{}
+	var walk func(reflect.Type, string)
+	walk = func(typ reflect.Type, path string) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if _, ok := f.Tag.Lookup("envPrefix"); ok {
+				walk(f.Type, path+f.Name+".")
+				continue
+			}
+			if f.Tag.Get("env") == "" {
+				continue
+			}
+			if other, dup := seen[f.Name]; dup {
+				t.Errorf("field name %s is used by %s and %s", f.Name, other, path+f.Name)
+			}
+			seen[f.Name] = path + f.Name
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	vars := fieldVars()
+	if len(vars) != len(seen) {
+		t.Errorf("fieldVars has %d entries for %d fields", len(vars), len(seen))
+	}
+	for _, check := range []struct{ field, want string }{
+		{"PublishTimeout", "HIREBRIDGE_PUBLISH_TIMEOUT"},
+		{"StreamReplicas", "HIREBRIDGE_NATS_STREAM_REPLICAS"},
+		{"TLSKeyFile", "HIREBRIDGE_NATS_TLS_KEY_FILE"},
+	} {
+		if got := vars[check.field]; got != check.want {
+			t.Errorf("fieldVars[%s] = %q, want %q", check.field, got, check.want)
+		}
+	}
+}
+
+// The logged configuration shows what was chosen, never a secret.
+func TestConfigLogHidesSecrets(t *testing.T) {
+	secrets := []string{testToken, "nats-password-value", "nats-token-value", "url-password"}
+	cfg, err := loadConfig([]string{
+		"HIREBRIDGE_WEBHOOK_TOKEN=" + secrets[0],
+		"HIREBRIDGE_NATS_USER=bridge",
+		"HIREBRIDGE_NATS_PASSWORD=" + secrets[1],
+		"HIREBRIDGE_NATS_TOKEN=" + secrets[2],
+		"HIREBRIDGE_NATS_URL=nats://bridge:" + secrets[3] + "@nats-1:4222,nats://nats-2:4222",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	log := zerolog.New(&buf)
+	log.Info().Object("config", cfg).Msg("starting")
+	logged := buf.String()
+	for _, s := range secrets {
+		if strings.Contains(logged, s) {
+			t.Errorf("the logged config contains the secret %q: %s", s, logged)
+		}
+	}
+	for _, want := range []string{"nats-1:4222", "nats://nats-2:4222", `"nats_auth":true`, `"topic_prefix":"hirempire"`} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("the logged config lacks %s: %s", want, logged)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"version", "--version"} {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{arg}, nil, &out); err != nil {
+			t.Fatal(err)
+		}
+		fields := strings.Fields(out.String())
+		if len(fields) != 2 || fields[0] != "hirebridge" || fields[1] != versionString() || !strings.HasSuffix(out.String(), "\n") {
+			t.Errorf("%s printed %q, want \"hirebridge <version>\\n\"", arg, out.String())
+		}
+	}
+	if err := run(context.Background(), []string{"bogus"}, nil, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("an unknown command: %v", err)
+	}
+}
