@@ -121,13 +121,24 @@ func TestConfigBadValues(t *testing.T) {
 		{"NATS_RECONNECT_WAIT", "0s"},
 		{"NATS_MAX_PENDING", "0"},
 		{"NATS_TLS_CERT_FILE", "client.pem"},
+		// A sink's own settings are checked when it is the one chosen.
+		{"KAFKA_BROKERS", ""},
+		{"KAFKA_PARTITIONS", "0"},
+		{"KAFKA_SASL_MECHANISM", "GSSAPI"},
 	}
 	for _, tt := range tests {
 		variable := envPrefix + tt.name
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
-			_, err := loadConfig([]string{variable + "=" + tt.value})
+			environ := []string{variable + "=" + tt.value}
+			if strings.HasPrefix(tt.name, "KAFKA_") {
+				environ = append(environ, "HIREBRIDGE_SINK=kafka")
+				if tt.name != "KAFKA_BROKERS" {
+					environ = append(environ, "HIREBRIDGE_KAFKA_BROKERS=127.0.0.1:9092")
+				}
+			}
+			_, err := loadConfig(environ)
 			if err == nil {
-				t.Fatalf("%s=%q accepted", variable, tt.value)
+				t.Fatalf("%v accepted", environ)
 			}
 			msg := err.Error()
 			t.Log(msg)
@@ -139,7 +150,7 @@ func TestConfigBadValues(t *testing.T) {
 			}
 			// run reports the same error before doing anything else.
 			var out bytes.Buffer
-			if err := run(context.Background(), nil, []string{variable + "=" + tt.value}, &out); err == nil || err.Error() != msg {
+			if err := run(context.Background(), nil, environ, &out); err == nil || err.Error() != msg {
 				t.Errorf("run = %v, want %q", err, msg)
 			}
 		})
@@ -158,11 +169,13 @@ func TestConfigSecretFiles(t *testing.T) {
 	tokenFile := write("token", testToken+"\n")
 	passwordFile := write("password", "pass word\r\n")
 	natsTokenFile := write("nats-token", "nats-tok")
+	kafkaPasswordFile := write("kafka-password", "kafka-pw\n")
 
 	cfg, err := loadConfig([]string{
 		"HIREBRIDGE_WEBHOOK_TOKEN_FILE=" + tokenFile,
 		"HIREBRIDGE_NATS_PASSWORD_FILE=" + passwordFile,
 		"HIREBRIDGE_NATS_TOKEN_FILE=" + natsTokenFile,
+		"HIREBRIDGE_KAFKA_SASL_PASSWORD_FILE=" + kafkaPasswordFile,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +188,9 @@ func TestConfigSecretFiles(t *testing.T) {
 	}
 	if cfg.NATS.Token != "nats-tok" {
 		t.Errorf("NATS token = %q", cfg.NATS.Token)
+	}
+	if cfg.Kafka.SASLPassword != "kafka-pw" {
+		t.Errorf("Kafka SASL password = %q", cfg.Kafka.SASLPassword)
 	}
 
 	for _, tt := range []struct {
@@ -269,6 +285,22 @@ func TestConfigLogHidesSecrets(t *testing.T) {
 		if !strings.Contains(logged, want) {
 			t.Errorf("the logged config lacks %s: %s", want, logged)
 		}
+	}
+
+	kafka, err := loadConfig([]string{
+		"HIREBRIDGE_SINK=kafka",
+		"HIREBRIDGE_KAFKA_BROKERS=k1:9092,k2:9092",
+		"HIREBRIDGE_KAFKA_SASL_MECHANISM=PLAIN",
+		"HIREBRIDGE_KAFKA_SASL_USERNAME=bridge",
+		"HIREBRIDGE_KAFKA_SASL_PASSWORD=kafka-password-value",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	log.Info().Object("config", kafka).Msg("starting")
+	if logged := buf.String(); strings.Contains(logged, "kafka-password-value") || !strings.Contains(logged, "k2:9092") {
+		t.Errorf("the logged Kafka config shows the password or hides the brokers: %s", logged)
 	}
 }
 

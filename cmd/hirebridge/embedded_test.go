@@ -1,0 +1,111 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+)
+
+// embeddedEnv runs the service on its zero-configuration default: no NATS
+// URL, an embedded server storing under dataDir.
+func embeddedEnv(t *testing.T, dataDir string) map[string]string {
+	env := baseEnv(t, "")
+	env["HIREBRIDGE_DATA_DIR"] = dataDir
+	return env
+}
+
+// embeddedURL is where the embedded server told `hirebridge tail` to look.
+func embeddedURL(t *testing.T, dataDir string) string {
+	t.Helper()
+	b, err := os.ReadFile(embeddedURLFile(dataDir))
+	if err != nil {
+		t.Fatalf("the embedded server's address was not recorded: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func TestEmbeddedExplicitAddrTaken(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	env := embeddedEnv(t, t.TempDir())
+	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = held.Addr().String()
+
+	svc := launch(t, env)
+	err = svc.shutdown()
+	if err == nil {
+		t.Fatal("the service started although its explicit embedded address is taken")
+	}
+	msg := err.Error()
+	if strings.ContainsAny(msg, "\r\n") || !strings.HasPrefix(msg, "HIREBRIDGE_NATS_EMBEDDED_ADDR") ||
+		!strings.Contains(msg, held.Addr().String()) || !strings.Contains(msg, "in use") {
+		t.Errorf("error = %q, want one line naming HIREBRIDGE_NATS_EMBEDDED_ADDR, the address and that it is in use", msg)
+	}
+}
+
+// With the default address taken (by the machine's own NATS server, or by
+// the test when there is none) the embedded server takes a free port.
+func TestEmbeddedDefaultAddrFallsBack(t *testing.T) {
+	// Never stop whatever holds the port: only hold it when nobody does.
+	if l, err := net.Listen("tcp", "127.0.0.1:4222"); err == nil {
+		defer l.Close()
+	}
+	dataDir := t.TempDir()
+	env := embeddedEnv(t, dataDir)
+	delete(env, "HIREBRIDGE_NATS_EMBEDDED_ADDR")
+	svc := startService(t, env)
+
+	url := embeddedURL(t, dataDir)
+	if strings.HasSuffix(url, ":4222") {
+		t.Fatalf("the embedded server claims the taken default address: %s", url)
+	}
+	if !strings.Contains(svc.logs.String(), "took a free port") || !strings.Contains(svc.logs.String(), url) {
+		t.Errorf("the fallback and the new address were not logged:\n%s", svc.logs)
+	}
+	r := mustPost(t, svc.webhookURL(), example(t, "job_added.json"))
+	if r.Status != http.StatusOK {
+		t.Fatalf("POST: %d %s", r.Status, r.Raw)
+	}
+	if _, count := byID(readStream(t, url, "HIREMPIRE")); count[r.Body.ID] != 1 {
+		t.Errorf("event %s not in the embedded server's stream", r.Body.ID)
+	}
+}
+
+// The embedded default stores on disk: events survive a restart of the
+// service, and so does the duplicate window.
+func TestEmbeddedSurvivesRestart(t *testing.T) {
+	dataDir := t.TempDir()
+	env := embeddedEnv(t, dataDir)
+	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
+
+	first := startService(t, env)
+	ids := map[string]string{}
+	for name, body := range examples(t) {
+		r := mustPost(t, first.webhookURL(), body)
+		if r.Status != http.StatusOK || r.Body.Status != "published" {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
+		}
+		ids[name] = r.Body.ID
+	}
+	if err := first.shutdown(); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+
+	env = embeddedEnv(t, dataDir)
+	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
+	second := startService(t, env)
+	_, count := byID(readStream(t, embeddedURL(t, dataDir), "HIREMPIRE"))
+	for name, id := range ids {
+		if count[id] != 1 {
+			t.Errorf("%s (%s) stored %d times after the restart, want once", name, id, count[id])
+		}
+	}
+	r := mustPost(t, second.webhookURL(), example(t, "job_deleted.json"))
+	if r.Status != http.StatusOK || r.Body.Status != "duplicate" || r.Body.ID != ids["job_deleted"] {
+		t.Errorf("resending after the restart: %d %s, want a duplicate of %s", r.Status, r.Raw, ids["job_deleted"])
+	}
+}
