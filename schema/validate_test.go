@@ -229,6 +229,26 @@ func TestSchemaRejections(t *testing.T) {
 	}
 }
 
+// TestSeveralViolationsOneAnswer: the validator visits members in map
+// order; the rejection must not follow it, or the same body would name
+// another field on each try.
+func TestSeveralViolationsOneAnswer(t *testing.T) {
+	tests := []struct{ body, field string }{
+		{`{"event":"job_added","timestamp":"2026-01-30T02:05:17.892Z","company":{"id":1,"name":2},"job":{"id":3,"title":4,"sources":5}}`, "/company/id"},
+		{`{"event":"job_added","timestamp":"2026-01-30T02:05:17.892Z","company":{"id":"c"},"job":{"title":4,"sources":5,"hide_salary":"no"}}`, "/job/hide_salary"},
+		{`{"event":"applicant_applied","timestamp":"2026-01-30T02:05:17.892Z","company":{"id":"c","company":{}},"job":{"id":"j"},"applicant":{"id":"a"}}`, "/company/company"},
+		{`{"event":"meeting_booked","timestamp":"2026-01-30T02:05:17.892Z","applicant":{},"job":{}}`, "/applicant/id"},
+	}
+	for _, tt := range tests {
+		for range 50 {
+			_, rej := normalize([]byte(tt.body), Options{})
+			if rej == nil || rej.Reason != ReasonSchema || rej.Field != tt.field {
+				t.Fatalf("%s: %v; want %s at %s every time", tt.body, rej, ReasonSchema, tt.field)
+			}
+		}
+	}
+}
+
 // TestUnknownFieldsAccepted: the sender adds fields without notice; a new
 // member in any object of any example is kept and still validates.
 func TestUnknownFieldsAccepted(t *testing.T) {

@@ -21,20 +21,40 @@ func schemaRejection(name string, err error) *Rejection {
 	if !errors.As(err, &ve) {
 		return reject(ReasonSchema, "", "%s: %v", name, err)
 	}
-	leaf := firstLeaf(ve)
-	loc := leaf.InstanceLocation
-	if req, ok := leaf.ErrorKind.(*kind.Required); ok && len(req.Missing) > 0 {
-		loc = append(append([]string(nil), loc...), req.Missing[0])
+	leaf, loc := firstLeaf(ve)
+	if _, ok := leaf.ErrorKind.(*kind.Required); ok {
 		return reject(ReasonSchema, pointer(loc), "%s requires %s", name, pointer(loc))
 	}
 	return reject(ReasonSchema, pointer(loc), "%s: %s %s", name, pointer(loc), leaf.ErrorKind.LocalizedString(englishPrinter))
 }
 
-func firstLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
-	for len(ve.Causes) > 0 {
-		ve = ve.Causes[0]
+// firstLeaf picks the failure to report, with the location it names (for a
+// missing member, the member). The validator visits object members in map
+// order, so with several failures the order of Causes changes from run to
+// run: the failure with the smallest JSON pointer is taken, so that one body
+// always gets one answer.
+func firstLeaf(ve *jsonschema.ValidationError) (*jsonschema.ValidationError, []string) {
+	var best *jsonschema.ValidationError
+	var bestLoc []string
+	var bestPointer string
+	var visit func(*jsonschema.ValidationError)
+	visit = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				visit(c)
+			}
+			return
+		}
+		loc := e.InstanceLocation
+		if req, ok := e.ErrorKind.(*kind.Required); ok && len(req.Missing) > 0 {
+			loc = append(append([]string(nil), loc...), req.Missing[0])
+		}
+		if p := pointer(loc); best == nil || p < bestPointer {
+			best, bestLoc, bestPointer = e, loc, p
+		}
 	}
-	return ve
+	visit(ve)
+	return best, bestLoc
 }
 
 func pointer(tokens []string) string {
