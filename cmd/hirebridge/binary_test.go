@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
+)
+
+// binaryVersion is stamped into the test binary to check -X main.version.
+const binaryVersion = "v0.0.0-test"
+
+var (
+	binDir    string
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hirebridge-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// binary builds the hirebridge binary once per test run, for the tests
+// that need a real process: signals and exit codes.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		binPath = filepath.Join(binDir, "hirebridge")
+		args := []string{"build", "-ldflags", "-X main.version=" + binaryVersion, "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command(goTool, append(args, ".")...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func TestBinaryVersion(t *testing.T) {
+	out, err := exec.Command(binary(t), "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "hirebridge "+binaryVersion+"\n" {
+		t.Errorf("version printed %q", out)
+	}
+}
+
+// A bad value exits non-zero with one line on stderr naming the variable.
+func TestBinaryBadConfig(t *testing.T) {
+	for _, bad := range []string{"HIREBRIDGE_SINK=foo", "HIREBRIDGE_PUBLISH_TIMEOUT=abc", "HIREBRIDGE_TOPIC_PREFIX=a.>"} {
+		variable, _, _ := strings.Cut(bad, "=")
+		cmd := exec.Command(binary(t))
+		cmd.Env = []string{bad}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+			t.Errorf("%s: exit %v, want a non-zero exit code", bad, err)
+			continue
+		}
+		lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+		if len(lines) != 1 || !strings.Contains(lines[0], variable) {
+			t.Errorf("%s: stderr %q, want one line naming %s", bad, stderr.String(), variable)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("%s: stdout %q, want nothing", bad, stdout.String())
+		}
+	}
+}
+
+// SIGTERM under load: readiness fails, the process exits 0, and every event
+// a sender was told is stored is in the stream; after the process is gone
+// nothing is acknowledged.
+func TestBinarySIGTERMLosesNothing(t *testing.T) {
+	const clients = 24
+	broker := natstest.Start(t)
+	env := baseEnv(t, broker.URL())
+	// Long enough to see readiness fail before the listener closes.
+	env["HIREBRIDGE_SHUTDOWN_DELAY"] = "300ms"
+	env["HIREBRIDGE_LOG_LEVEL"] = "warn"
+
+	cmd := exec.Command(binary(t))
+	cmd.Env = environ(env)
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	svc := &service{web: "http://" + env["HIREBRIDGE_HTTP_ADDR"], admin: "http://" + env["HIREBRIDGE_ADMIN_ADDR"]}
+	waitFor(t, 30*time.Second, "the binary to be ready", func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("the binary exited at start: %v\n%s", waitErr, logs)
+		default:
+		}
+		s, _ := get(svc.admin + "/readyz")
+		return s == http.StatusOK
+	})
+
+	factory := newEventFactory(t)
+	c := loadClient(clients)
+	res := &outcomes{acked: map[string]int{}}
+	var afterExit atomic.Int64 // acknowledgements received after the process was gone
+	var seq atomic.Int64
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for {
+				gone := false
+				select {
+				case <-exited:
+					gone = true
+				default:
+				}
+				i := int(seq.Add(1))
+				r, err := post(c, svc.webhookURL(), factory.make("sigterm", i))
+				if gone {
+					if err == nil {
+						afterExit.Add(1)
+					}
+					return
+				}
+				if err != nil {
+					// Refused or cut off once the listener closes: not an
+					// acknowledgement, nothing to record.
+					time.Sleep(5 * time.Millisecond)
+					continue
+				}
+				res.record(i, r, nil)
+			}
+		})
+	}
+
+	waitFor(t, 30*time.Second, "200 events stored before the signal", func() bool { a, _ := res.counts(); return a >= 200 })
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	sawDraining := false
+	waitFor(t, 10*time.Second, "readiness to fail after SIGTERM", func() bool {
+		s, body := get(svc.admin + "/readyz")
+		sawDraining = s == http.StatusServiceUnavailable && strings.Contains(body, "shutting_down")
+		return s != http.StatusOK
+	})
+	if !sawDraining {
+		t.Error("readiness did not answer 503 shutting_down during the shutdown delay")
+	}
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the binary did not exit within 30s of SIGTERM\n%s", logs)
+	}
+	wg.Wait()
+	if waitErr != nil {
+		t.Fatalf("exit after SIGTERM: %v, want 0\n%s", waitErr, logs)
+	}
+
+	if n := afterExit.Load(); n != 0 {
+		t.Errorf("%d requests got an answer after the process exited", n)
+	}
+	if _, err := post(client, svc.webhookURL(), factory.make("sigterm", -1)); err == nil {
+		t.Error("a request after exit got an answer")
+	}
+	acked, unavailable := res.counts()
+	t.Logf("%d sent, %d stored, %d told 503", seq.Load(), acked, unavailable)
+	for _, o := range res.other {
+		t.Errorf("unexpected answer: %s", o)
+	}
+	_, count := byID(readStream(t, broker.URL(), "HIREMPIRE"))
+	for id, i := range res.acked {
+		if count[id] != 1 {
+			t.Errorf("event %d (%s) was acknowledged but is stored %d times", i, id, count[id])
+		}
+	}
+}
