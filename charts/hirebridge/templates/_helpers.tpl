@@ -172,6 +172,9 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- if and .Values.secrets.existingSecret (not .Values.secrets.existingSecretKeys.webhookToken) }}
 {{- fail "secrets.existingSecretKeys.webhookToken must name the key of the webhook token in secrets.existingSecret" }}
 {{- end }}
+{{- if and (eq $c.sink "kafka") $c.kafka.saslMechanism (not $c.kafka.saslUsername) }}
+{{- fail "config.kafka.saslUsername is required with config.kafka.saslMechanism" }}
+{{- end }}
 {{- if and $c.nats.tls.enabled (eq $c.sink "nats") (not $c.nats.tls.secretName) }}
 {{- fail "config.nats.tls.secretName is required when config.nats.tls.enabled is true" }}
 {{- end }}

@@ -569,6 +569,7 @@ func TestRefusals(t *testing.T) {
 		{"embedded with replicas", "config: {nats: {url: ''}}", "config.nats.url"},
 		{"existing secret keys", "secrets: {existingSecret: s, existingSecretKeys: {webhookToken: ''}}", "existingSecretKeys.webhookToken"},
 		{"plain secret env", "extraEnv: [{name: API_TOKEN, value: hunter2hunter2}]", "API_TOKEN"},
+		{"sasl without user", "config: {sink: kafka, kafka: {brokers: 'k:9092', saslMechanism: PLAIN}}", "saslUsername"},
 		{"half a client cert", "config: {nats: {tls: {enabled: true, secretName: x, certKey: tls.crt}}}", "keyKey"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,8 +53,8 @@ func loadChart(t *testing.T) *chart.Chart {
 	return chartCache
 }
 
-// testedKubeVersion is the cluster version the chart is rendered for; helm's
-// client-only default is older than the chart's kubeVersion floor.
+// testedKubeVersion is the cluster version the chart is rendered for, in
+// place of the old default that helm built without release flags assumes.
 const testedKubeVersion = "v1.33.0"
 
 func kubeVersion(t *testing.T) *chartutil.KubeVersion {
