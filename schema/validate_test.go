@@ -388,7 +388,7 @@ func TestPointerEscapes(t *testing.T) {
 	}
 }
 
-func mustRead(t *testing.T, name string) []byte {
+func mustRead(t testing.TB, name string) []byte {
 	t.Helper()
 	for _, ex := range examples(t) {
 		if ex.name == name {

@@ -1,0 +1,106 @@
+package schema_test
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hirebridge/hirebridge/schema"
+)
+
+// A body as the sender may write it: the name in another case, the time in
+// another zone, the company name under its applicant-event spelling.
+func ExampleNormalize() {
+	body := []byte(`{
+		"event": " Applicant_Applied ",
+		"timestamp": "2026-01-30T01:14:56.395+01:00",
+		"company": {"id": "comp_1", "company": "Acme Corp"},
+		"job": {"id": "job_1", "title": "Backend Engineer"},
+		"applicant": {"id": "app_1", "years_of_experience": 6.50}
+	}`)
+	doc, rej := schema.Decode(body)
+	if rej != nil {
+		fmt.Println("400:", rej)
+		return
+	}
+	ev, rej := schema.Normalize(doc, schema.Options{})
+	if rej != nil {
+		fmt.Println("422:", rej)
+		return
+	}
+	fmt.Println("name:", ev.Name)
+	fmt.Println("id:", ev.ID)
+	fmt.Println("key:", ev.Key)
+	fmt.Println("time:", ev.Time)
+	fmt.Println("validated:", ev.Validated)
+	fmt.Println(string(ev.Body))
+	// Output:
+	// name: applicant_applied
+	// id: 22399de5d0922a7e0f94c347740b0bc3
+	// key: app_1
+	// time: 2026-01-30T00:14:56.395Z
+	// validated: true
+	// {"applicant":{"id":"app_1","years_of_experience":6.50},"company":{"company":"Acme Corp","id":"comp_1","name":"Acme Corp"},"event":"applicant_applied","job":{"id":"job_1","title":"Backend Engineer"},"timestamp":"2026-01-30T00:14:56.395Z"}
+}
+
+// Rejections say what is wrong and where: Reason is the error code, Field a
+// JSON pointer, and Malformed tells a 400 (not an object) from a 422.
+func ExampleNormalize_rejection() {
+	for _, body := range []string{
+		`[1, 2]`,
+		`{"event": "job added", "timestamp": "2026-01-30T02:05:17.892Z"}`,
+		`{"event": "job_added", "timestamp": "yesterday"}`,
+		`{"event": "job_added", "timestamp": "2026-01-30T02:05:17.892Z", "company": {"id": "c"}, "job": {"id": 42}}`,
+	} {
+		doc, rej := schema.Decode([]byte(body))
+		if rej == nil {
+			_, rej = schema.Normalize(doc, schema.Options{})
+		}
+		fmt.Printf("%s %q malformed=%v\n", rej.Reason, rej.Field, rej.Malformed())
+	}
+	// Output:
+	// not_an_object "" malformed=true
+	// invalid_event "/event" malformed=false
+	// invalid_timestamp "/timestamp" malformed=false
+	// schema_violation "/job/id" malformed=false
+}
+
+// A consumer decodes the published body into the typed event for its
+// subject, here hirempire.applicant_applied.
+func ExampleApplicantEvent() {
+	published := []byte(`{"applicant":{"ai_evaluation":{"decision":"Shortlist","linkedin_match":true,"score":85},` +
+		`"email":"john.doe@example.com","id":"app_1","name":"John Doe","years_of_experience":6.50},` +
+		`"company":{"company":"Acme Corp","id":"comp_1","name":"Acme Corp"},"event":"applicant_applied",` +
+		`"job":{"id":"job_1","title":"Backend Engineer"},"timestamp":"2026-01-30T00:14:56.395Z"}`)
+	var ev schema.ApplicantEvent
+	if err := json.Unmarshal(published, &ev); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ev.Timestamp.Format("2006-01-02 15:04:05.000 MST"))
+	fmt.Println(ev.Company.Name, "/", ev.Job.Title)
+	fmt.Println(ev.Applicant.Name, ev.Applicant.YearsOfExperience, "years")
+	if ai := ev.Applicant.AIEvaluation; ai != nil {
+		fmt.Println(ai.Decision, ai.Score, *ai.LinkedInMatch)
+	}
+	// Output:
+	// 2026-01-30 00:14:56.395 UTC
+	// Acme Corp / Backend Engineer
+	// John Doe 6.50 years
+	// Shortlist 85 true
+}
+
+func ExampleMeetingEvent() {
+	published := []byte(`{"company":{"id":"comp_1","name":"Acme Corp"},"event":"meeting_booked",` +
+		`"meeting":{"duration_minutes":30,"id":"mtg_1","scheduled_at":"2026-02-05T10:00:00.000Z"},` +
+		`"timestamp":"2026-01-30T05:45:22.118Z"}`)
+	var ev schema.MeetingEvent
+	if err := json.Unmarshal(published, &ev); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ev.Meeting.ID, ev.Meeting.ScheduledAt.Format("Mon 2 Jan 15:04 MST"), ev.Meeting.DurationMinutes, "min")
+	fmt.Println("applicant given:", ev.Applicant != nil)
+	// Output:
+	// mtg_1 Thu 5 Feb 10:00 UTC 30 min
+	// applicant given: false
+}
