@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
+)
+
+// tailing is `hirebridge tail` running in process, its lines decoded.
+type tailing struct {
+	lines chan tailRecord
+	stop  context.CancelFunc
+	done  chan error
+}
+
+func startTail(t *testing.T, args, environ []string) *tailing {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	tl := &tailing{lines: make(chan tailRecord, 16), stop: cancel, done: make(chan error, 1)}
+	go func() {
+		err := run(ctx, append([]string{"tail"}, args...), environ, pw)
+		pw.Close()
+		tl.done <- err
+	}()
+	go func() {
+		defer close(tl.lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			var rec tailRecord
+			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+				t.Errorf("tail printed a line that is not JSON: %q", sc.Text())
+				continue
+			}
+			tl.lines <- rec
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-tl.done:
+			if err != nil {
+				t.Errorf("tail returned %v after cancel, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("tail did not stop within 10s of cancel")
+		}
+	})
+	return tl
+}
+
+func (tl *tailing) next(t *testing.T) tailRecord {
+	t.Helper()
+	select {
+	case rec, ok := <-tl.lines:
+		if !ok {
+			t.Fatal("tail stopped printing")
+		}
+		return rec
+	case err := <-tl.done:
+		t.Fatalf("tail ended: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("tail printed nothing within 10s")
+	}
+	return tailRecord{}
+}
+
+func TestTail(t *testing.T) {
+	broker := natstest.Start(t)
+	svc := startService(t, baseEnv(t, broker.URL()))
+	before := mustPost(t, svc.webhookURL(), example(t, "job_added.json"))
+	if before.Status != http.StatusOK {
+		t.Fatalf("POST: %d %s", before.Status, before.Raw)
+	}
+
+	tl := startTail(t, []string{"-server", broker.URL(), "-all"}, nil)
+	rec := tl.next(t)
+	if rec.Subject != "hirempire.job_added" || rec.Headers["ce-id"] != before.Body.ID ||
+		rec.Headers["content-type"] != "application/json" || rec.Raw != "" {
+		t.Errorf("first line: %+v", rec)
+	}
+	if got, want := decodeObject(t, rec.Data), wantBody(t, example(t, "job_added.json")); got["job"].(map[string]any)["id"] != want["job"].(map[string]any)["id"] {
+		t.Errorf("first line's data: %s", rec.Data)
+	}
+
+	// New events arrive while tail runs; a dead letter, which need not be
+	// JSON, is shown raw.
+	after := mustPost(t, svc.webhookURL(), example(t, "meeting_booked.json"))
+	rec = tl.next(t)
+	if rec.Subject != "hirempire.meeting_booked" || rec.Headers["ce-id"] != after.Body.ID {
+		t.Errorf("second line: %+v", rec)
+	}
+	if r := mustPost(t, svc.webhookURL(), []byte("not json")); r.Status != http.StatusBadRequest {
+		t.Fatalf("a body that is not JSON: %d", r.Status)
+	}
+	rec = tl.next(t)
+	if rec.Subject != "hirempire.dlq" || rec.Raw != "not json" || rec.Data != nil || rec.Headers["hirebridge-reason"] == "" {
+		t.Errorf("dead letter line: %+v", rec)
+	}
+}
+
+// Without -server, tail finds the embedded server through the address file
+// under the data directory; a subject argument narrows what it prints.
+func TestTailEmbeddedAddressAndFilter(t *testing.T) {
+	broker := natstest.Start(t)
+	svc := startService(t, baseEnv(t, broker.URL()))
+	for _, name := range []string{"job_added", "meeting_booked", "job_deleted"} {
+		if r := mustPost(t, svc.webhookURL(), example(t, name+".json")); r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
+		}
+	}
+	dataDir := t.TempDir()
+	if err := writeEmbeddedURL(dataDir, broker.URL()); err != nil {
+		t.Fatal(err)
+	}
+	tl := startTail(t, []string{"-all", "hirempire.meeting_booked"}, []string{"HIREBRIDGE_DATA_DIR=" + dataDir})
+	if rec := tl.next(t); rec.Subject != "hirempire.meeting_booked" {
+		t.Errorf("filtered tail printed %s", rec.Subject)
+	}
+	select {
+	case rec := <-tl.lines:
+		t.Errorf("filtered tail printed another line: %+v", rec)
+	case <-time.After(300 * time.Millisecond):
+	}
+
+	// With neither a URL nor an address file, tail says what to do.
+	err := run(context.Background(), []string{"tail"}, []string{"HIREBRIDGE_DATA_DIR=" + filepath.Join(t.TempDir(), "none")}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HIREBRIDGE_NATS_URL") {
+		t.Errorf("tail without a server: %v, want advice naming HIREBRIDGE_NATS_URL", err)
+	}
+}
