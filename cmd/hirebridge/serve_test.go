@@ -81,7 +81,27 @@ func wantKey(t testing.TB, m map[string]any) string {
 func TestServeDocumentedExamples(t *testing.T) {
 	broker := natstest.Start(t)
 	svc := startService(t, baseEnv(t, broker.URL()))
+	ids := postExamples(t, svc, broker.URL(), "HIREMPIRE", "hirempire")
 
+	// Logs carry event types and ids, never what the events say about
+	// people.
+	logs := svc.logs.String()
+	for _, personal := range []string{"john.doe@example.com", "John Doe", "+14155551234", "Jane Smith"} {
+		if strings.Contains(logs, personal) {
+			t.Errorf("the logs contain %q", personal)
+		}
+	}
+	if !strings.Contains(logs, ids["job_added"]) {
+		t.Error("no log line names the event id")
+	}
+}
+
+// postExamples sends every documented example, expects each to be
+// published, and checks what the stream holds: one message per event, on
+// <prefix>.<event>, with the normalized body and the CloudEvents headers.
+// It returns the event ids by example name.
+func postExamples(t *testing.T, svc *service, natsURL, stream, prefix string) map[string]string {
+	t.Helper()
 	ids := map[string]string{}
 	for name, body := range examples(t) {
 		r := mustPost(t, svc.webhookURL(), body)
@@ -94,7 +114,7 @@ func TestServeDocumentedExamples(t *testing.T) {
 		ids[name] = r.Body.ID
 	}
 
-	stored, count := byID(readStream(t, broker.URL(), "HIREMPIRE"))
+	stored, count := byID(readStream(t, natsURL, stream))
 	if len(stored) != len(ids) {
 		t.Errorf("stream holds %d events, want %d", len(stored), len(ids))
 	}
@@ -113,8 +133,8 @@ func TestServeDocumentedExamples(t *testing.T) {
 			wantJSON, _ := json.Marshal(want)
 			t.Errorf("%s body:\n got %s\nwant %s", name, gotJSON, wantJSON)
 		}
-		if m.Subject != "hirempire."+name {
-			t.Errorf("%s subject = %q", name, m.Subject)
+		if m.Subject != prefix+"."+name {
+			t.Errorf("%s subject = %q, want %s.%s", name, m.Subject, prefix, name)
 		}
 		headers := map[string]string{
 			"ce-specversion": "1.0",
@@ -135,18 +155,7 @@ func TestServeDocumentedExamples(t *testing.T) {
 			t.Errorf("%s is documented but marked hirebridge-validated: %s", name, v)
 		}
 	}
-
-	// Logs carry event types and ids, never what the events say about
-	// people.
-	logs := svc.logs.String()
-	for _, personal := range []string{"john.doe@example.com", "John Doe", "+14155551234", "Jane Smith"} {
-		if strings.Contains(logs, personal) {
-			t.Errorf("the logs contain %q", personal)
-		}
-	}
-	if !strings.Contains(logs, ids["job_added"]) {
-		t.Error("no log line names the event id")
-	}
+	return ids
 }
 
 func TestServeDuplicates(t *testing.T) {
