@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -47,6 +48,28 @@ func TestPublishCreatesTopicsOfNewTypes(t *testing.T) {
 	}
 	if recs := cluster.Records(t, topic); len(recs) != 2 {
 		t.Errorf("%d records in %s, want 2", len(recs), topic)
+	}
+}
+
+// The test broker refuses to create topics on demand even when a client
+// asks, so the tests above prove the sink creates its topics itself.
+func TestBrokerDoesNotCreateTopicsOnDemand(t *testing.T) {
+	cluster := kafkatest.Start(t)
+	w := &kafkago.Writer{
+		Addr:                   kafkago.TCP(cluster.Addr()),
+		AllowAutoTopicCreation: true,
+		RequiredAcks:           kafkago.RequireAll,
+		BatchTimeout:           time.Millisecond,
+	}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	topic := prefix + ".auto_created"
+	if err := w.WriteMessages(ctx, kafkago.Message{Topic: topic, Value: []byte(`{}`)}); err == nil {
+		t.Fatal("a write to a missing topic succeeded: the broker creates topics on demand")
+	}
+	if n := cluster.Partitions(t, topic); n != 0 {
+		t.Fatalf("the broker created %s with %d partitions on demand", topic, n)
 	}
 }
 

@@ -48,7 +48,7 @@ func (h *conformanceHarness) NewSink(t *testing.T) sinks.Sink {
 		StreamMaxAge:    time.Hour,
 		DuplicateWindow: 2 * time.Minute,
 		MaxPending:      256,
-		AckTimeout:      5 * time.Second,
+		AckTimeout:      2 * time.Second,
 		ReconnectWait:   50 * time.Millisecond,
 	})
 	if err != nil {
