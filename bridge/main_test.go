@@ -1,0 +1,29 @@
+package bridge
+
+import (
+	"flag"
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	shortenFuzzMinimization()
+	os.Exit(m.Run())
+}
+
+// shortenFuzzMinimization caps minimization at one second per input unless
+// -fuzzminimizetime is given. FuzzWebhook runs a JetStream server in the
+// process, whose background goroutines move coverage counters at random:
+// the fuzzer keeps finding "new coverage" and, at the default of 60s per
+// input, spends nearly all of a short run minimizing inputs that are not
+// interesting at all.
+func shortenFuzzMinimization() {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.fuzzminimizetime" })
+	if f := flag.Lookup("test.fuzzminimizetime"); f != nil && !set {
+		if err := f.Value.Set("1s"); err != nil {
+			panic(err)
+		}
+	}
+}
