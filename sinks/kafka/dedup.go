@@ -46,8 +46,12 @@ func newWindow(size int, age time.Duration) *window {
 
 // join returns the flight for id. lead is true when the caller must publish
 // and then call finish; otherwise the flight is either stored (done closed,
-// err nil: a duplicate) or in progress (wait on done).
+// err nil: a duplicate) or in progress (wait on done). An empty id is never
+// shared: messages without an id cannot be recognised as retries.
 func (w *window) join(id string) (f *flight, lead bool) {
+	if id == "" {
+		return &flight{done: make(chan struct{})}, true
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.expire()
@@ -63,6 +67,11 @@ func (w *window) join(id string) (f *flight, lead bool) {
 // failure is forgotten at once: the record may not exist, so a retry must
 // publish again.
 func (w *window) finish(f *flight, err error) {
+	if f.id == "" {
+		f.err = err
+		close(f.done)
+		return
+	}
 	w.mu.Lock()
 	f.err = err
 	if err != nil {

@@ -105,3 +105,18 @@ func TestWindowJoinsConcurrentPublishesOfOneID(t *testing.T) {
 		t.Fatalf("%d leaders over %d flights, want one of each", leaders, len(flights))
 	}
 }
+
+func TestWindowNeverSharesAnEmptyID(t *testing.T) {
+	w := newWindow(10, time.Minute)
+	f, lead := w.join("")
+	if !lead {
+		t.Fatal("an empty id does not lead")
+	}
+	w.finish(f, nil)
+	if _, lead := w.join(""); !lead {
+		t.Fatal("a second message without an id was taken for a retry")
+	}
+	if n := w.len(); n != 0 {
+		t.Fatalf("%d ids remembered, want none", n)
+	}
+}

@@ -217,3 +217,12 @@ func TestOpenFailsWithoutABroker(t *testing.T) {
 		t.Errorf("error %q does not name the broker", err)
 	}
 }
+
+func TestPublishRefusesTopicNamesKafkaRejects(t *testing.T) {
+	cluster := kafkatest.Start(t)
+	s := openSink(t, cluster, kafka.Config{})
+	_, err := s.Publish(t.Context(), message(prefix+".job created", "bad-topic"))
+	if err == nil || errors.Is(err, sinks.ErrUnavailable) {
+		t.Fatalf("publishing to an illegal topic name: %v, want a final error", err)
+	}
+}

@@ -196,6 +196,12 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 // remembered, so a retry arriving while kafka-go is still trying joins it
 // rather than writing a second record.
 func (s *Sink) lead(ctx context.Context, f *flight, m *sinks.Message) error {
+	if err := checkTopic(m.Topic); err != nil {
+		// No retry can cure a name Kafka refuses.
+		err = fmt.Errorf("publishing %q: not a Kafka topic name: %w", m.Topic, err)
+		s.dedup.finish(f, err)
+		return err
+	}
 	if err := s.topics.ensure(ctx, m.Topic); err != nil {
 		err = fmt.Errorf("publishing %s: %w: %w", m.Topic, sinks.ErrUnavailable, err)
 		s.dedup.finish(f, err)

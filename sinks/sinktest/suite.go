@@ -342,6 +342,7 @@ func testBrokerDownThenBack(t *testing.T, h Harness) {
 	_, err := s.Publish(ctx, during)
 	took := time.Since(start)
 	cancel()
+	t.Logf("publish with the broker down failed after %s: %v", took, err)
 	if !errors.Is(err, sinks.ErrUnavailable) {
 		t.Errorf("publish with the broker down: %v, want an error wrapping ErrUnavailable", err)
 	}
