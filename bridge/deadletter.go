@@ -26,7 +26,7 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, status int, rej
 func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte) {
 	msg := &sinks.Message{
 		Topic: h.dlq,
-		ID:    schema.ContentID(body),
+		ID:    deadLetterID(body),
 		// The raw buffer goes back to the pool after the request; a sink may
 		// hold the body until its batch is written.
 		Body: bytes.Clone(body),
@@ -44,3 +44,10 @@ func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte
 		h.log.Warn().Err(err).Str("reason", string(rej.Reason)).Msg("dead letter not stored")
 	}
 }
+
+// deadLetterID dedupes a sender's retries of the same rejected bytes. It is
+// kept apart from event ids, which share the stream's duplicate window: a
+// body already in canonical form has an event id equal to the content id
+// of its bytes, and the same body accepted later (strict mode off, a schema
+// relaxed) would otherwise be taken for a duplicate and never stored.
+func deadLetterID(body []byte) string { return "dlq-" + schema.ContentID(body) }

@@ -44,6 +44,8 @@ type harness struct {
 	t       testing.TB
 	nats    *natstest.Server
 	handler *Handler
+	sink    sinks.Sink
+	log     zerolog.Logger
 	admin   *Admin
 	mux     *http.ServeMux
 	web     *httptest.Server
@@ -108,8 +110,9 @@ func newHarness(t testing.TB, opts ...option) *harness {
 
 	h := &harness{t: t, nats: srv, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
 	instrumented := sinks.Instrument(sink, "nats", sinks.NewPublishLatency(h.reg))
-	log := zerolog.New(h.logs).Level(o.logLevel).With().Timestamp().Logger()
-	h.handler = NewHandler(o.cfg, instrumented, log, NewMetrics(h.reg))
+	h.sink = instrumented
+	h.log = zerolog.New(h.logs).Level(o.logLevel).With().Timestamp().Logger()
+	h.handler = NewHandler(o.cfg, instrumented, h.log, NewMetrics(h.reg))
 	h.mux = http.NewServeMux()
 	h.handler.Mount(h.mux, testPath)
 	h.web = httptest.NewServer(h.mux)
