@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/sinks/kafka/kafkatest"
+)
+
+// The binary end to end on Kafka: every documented example goes in over
+// HTTP and comes back from its own topic, with the entity key as the record
+// key and the CloudEvents Kafka headers; the same event again is answered as
+// a duplicate without a second record.
+func TestBinaryKafkaEndToEnd(t *testing.T) {
+	broker := kafkatest.Start(t)
+	env := baseEnv(t, "")
+	delete(env, "HIREBRIDGE_NATS_URL")
+	env["HIREBRIDGE_SINK"] = "kafka"
+	env["HIREBRIDGE_KAFKA_BROKERS"] = broker.Addr()
+	env["HIREBRIDGE_KAFKA_PARTITIONS"] = "2"
+
+	cmd := exec.Command(binary(t))
+	cmd.Env = environ(env)
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("binary exited with %v; logs:\n%s", err, logs.String())
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("binary did not stop on SIGTERM; logs:\n%s", logs.String())
+		}
+	})
+	svc := &service{web: "http://" + env["HIREBRIDGE_HTTP_ADDR"], admin: "http://" + env["HIREBRIDGE_ADMIN_ADDR"], logs: logs}
+	svc.waitReady(t)
+
+	for name, body := range examples(t) {
+		r := mustPost(t, svc.webhookURL(), body)
+		if r.Status != http.StatusOK || r.Body.Status != "published" {
+			t.Fatalf("%s: %d %s; logs:\n%s", name, r.Status, r.Raw, logs.String())
+		}
+		again := mustPost(t, svc.webhookURL(), body)
+		if again.Status != http.StatusOK || again.Body.Status != "duplicate" || again.Body.ID != r.Body.ID {
+			t.Errorf("%s again: %d %s, want duplicate of %s", name, again.Status, again.Raw, r.Body.ID)
+		}
+
+		topic := "hirempire." + name
+		recs := broker.Records(t, topic)
+		if len(recs) != 1 {
+			t.Fatalf("%s: %d records on %s, want 1", name, len(recs), topic)
+		}
+		rec := recs[0]
+		doc, rej := schema.Decode(body)
+		if rej != nil {
+			t.Fatal(rej)
+		}
+		ev, rej := schema.Normalize(doc, schema.Options{})
+		if rej != nil {
+			t.Fatal(rej)
+		}
+		if string(rec.Value) != string(ev.Body) {
+			t.Errorf("%s: value\n%s\nwant\n%s", name, rec.Value, ev.Body)
+		}
+		if string(rec.Key) != ev.Key || ev.Key == ev.ID {
+			t.Errorf("%s: key %q, want the entity key %q", name, rec.Key, ev.Key)
+		}
+		headers := map[string]string{}
+		for _, h := range rec.Headers {
+			headers[h.Key] = h.Value
+		}
+		want := map[string]string{
+			"ce_specversion": "1.0",
+			"ce_id":          r.Body.ID,
+			"ce_source":      "https://app.hirempire.com",
+			"ce_type":        "com.hirempire." + name,
+			"ce_time":        ev.Time,
+			"ce_subject":     ev.Key,
+			"content-type":   "application/json",
+		}
+		for k, v := range want {
+			if headers[k] != v {
+				t.Errorf("%s: header %s = %q, want %q", name, k, headers[k], v)
+			}
+		}
+		if _, ok := headers["hirebridge-validated"]; ok {
+			t.Errorf("%s: a documented type is marked unvalidated", name)
+		}
+	}
+
+	// A rejected body lands on the dead-letter topic as it was sent.
+	bad := []byte(`{"event":"job_added","timestamp":"yesterday"}`)
+	if r := mustPost(t, svc.webhookURL(), bad); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad timestamp: %d %s", r.Status, r.Raw)
+	}
+	dlq := broker.Records(t, "hirempire.dlq")
+	if len(dlq) != 1 || string(dlq[0].Value) != string(bad) {
+		t.Fatalf("dead letters %+v, want the rejected body once", dlq)
+	}
+	var reason string
+	for _, h := range dlq[0].Headers {
+		if h.Key == "hirebridge-reason" {
+			reason = h.Value
+		}
+	}
+	if reason != string(schema.ReasonBadTimestamp) {
+		t.Errorf("dead letter reason %q", reason)
+	}
+
+	// Metrics name the sink.
+	code, metrics := get(svc.admin + "/metrics")
+	if code != http.StatusOK || !strings.Contains(metrics, `hirebridge_publish_duration_seconds_count{sink="kafka"}`) {
+		t.Errorf("metrics %d lack the kafka publish histogram", code)
+	}
+	var ready map[string]string
+	_, body := get(svc.admin + "/readyz")
+	if err := json.Unmarshal([]byte(body), &ready); err != nil || ready["status"] != "ready" {
+		t.Errorf("readyz %q", body)
+	}
+}
