@@ -1,6 +1,8 @@
 package bridge
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -60,4 +62,50 @@ func TestBrokerDown(t *testing.T) {
 	eventually(t, 5*time.Second, "readiness back", func() bool {
 		return h.adminGet(t, "/readyz").status == http.StatusOK
 	})
+}
+
+// An ack that comes too late is a 503: the sender retries, and the retry of
+// an event the broker did store after all is a duplicate, not a second copy.
+func TestAckTooLate(t *testing.T) {
+	h := newHarness(t)
+	impatient := h.sibling(func(c *Config) { c.PublishTimeout, c.RetryAfter = time.Nanosecond, time.Second })
+
+	// The ack needs a round trip to the server, so the 1ns deadline passes
+	// first, all but always; an ack that wins the race is a fair 200, and
+	// the test tries another event.
+	for i := 0; ; i++ {
+		if i == 20 {
+			t.Fatal("the broker acked within 1ns twenty times")
+		}
+		body := jobAdded(t, fmt.Sprintf("job_late_%d", i))
+		r := serveDirect(impatient, body)
+		if r.status == http.StatusOK {
+			wantOutcome(t, r, "published")
+			continue
+		}
+		wantError(t, r, http.StatusServiceUnavailable, codeUnavailable)
+		if got := r.header.Get("Retry-After"); got != "1" {
+			t.Errorf("Retry-After %q, want 1", got)
+		}
+		// The retry reaches the patient handler; the event is stored once.
+		retry := h.post(t, body)
+		if retry.status != http.StatusOK {
+			t.Fatalf("retry: %d %s", retry.status, retry.body)
+		}
+		var o outcomeBody
+		if err := json.Unmarshal(retry.body, &o); err != nil {
+			t.Fatal(err)
+		}
+		wantOutcome(t, retry, o.Status)
+		n := 0
+		for _, m := range h.messages(t, testPrefix+".job_added") {
+			if header(t, m, "ce-id") == o.ID {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("the event is stored %d times, want once", n)
+		}
+		return
+	}
 }

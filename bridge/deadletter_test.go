@@ -3,11 +3,7 @@ package bridge
 import (
 	"bytes"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hirebridge/hirebridge/schema"
 )
@@ -25,15 +21,7 @@ func TestDeadLetterDoesNotShadowEvent(t *testing.T) {
 	h.only(t, dlq)
 
 	// The same deployment restarted without strict mode, on the same stream.
-	relaxed := NewHandler(Config{
-		Token: testToken, MaxBodyBytes: 1 << 20, Prefix: testPrefix, Source: testSource,
-		PublishTimeout: h.handler.cfg.PublishTimeout, RetryAfter: h.handler.cfg.RetryAfter, MaxConcurrent: 1,
-	}, h.sink, h.log, NewMetrics(prometheus.NewRegistry()))
-	mux := http.NewServeMux()
-	relaxed.Mount(mux, testPath)
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, testPath+"/"+url.PathEscape(testToken), bytes.NewReader(body)))
-	r := response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	r := serveDirect(h.sibling(func(c *Config) { c.Strict = false }), body)
 
 	if r.status == http.StatusOK && bytes.Contains(r.body, []byte(`"duplicate"`)) {
 		t.Fatalf("the event was answered %s but never stored: its id is the dead letter's", r.body)

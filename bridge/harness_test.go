@@ -44,6 +44,7 @@ type harness struct {
 	t       testing.TB
 	nats    *natstest.Server
 	handler *Handler
+	cfg     Config
 	sink    sinks.Sink
 	log     zerolog.Logger
 	admin   *Admin
@@ -110,7 +111,7 @@ func newHarness(t testing.TB, opts ...option) *harness {
 
 	h := &harness{t: t, nats: srv, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
 	instrumented := sinks.Instrument(sink, "nats", sinks.NewPublishLatency(h.reg))
-	h.sink = instrumented
+	h.sink, h.cfg = instrumented, o.cfg
 	h.log = zerolog.New(h.logs).Level(o.logLevel).With().Timestamp().Logger()
 	h.handler = NewHandler(o.cfg, instrumented, h.log, NewMetrics(h.reg))
 	h.mux = http.NewServeMux()
@@ -445,4 +446,22 @@ func jobAdded(t testing.TB, id string) []byte {
 func (h *harness) adminGet(t testing.TB, path string) response {
 	t.Helper()
 	return h.do(t, http.MethodGet, h.adm.URL+path, nil, nil)
+}
+
+// sibling is another handler on the same sink and stream, configured as the
+// harness's with change applied: the same deployment restarted with other
+// settings. Its metrics go to a registry of their own.
+func (h *harness) sibling(change func(*Config)) *http.ServeMux {
+	cfg := h.cfg
+	change(&cfg)
+	mux := http.NewServeMux()
+	NewHandler(cfg, h.sink, h.log, NewMetrics(prometheus.NewRegistry())).Mount(mux, testPath)
+	return mux
+}
+
+// serveDirect posts body, with the token in the path, straight to mux.
+func serveDirect(mux http.Handler, body []byte) response {
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, testPath+"/"+url.PathEscape(testToken), bytes.NewReader(body)))
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
