@@ -18,6 +18,7 @@ func TestUnauthorized(t *testing.T) {
 		body   []byte
 	}{
 		{name: "no token", url: base},
+		{name: "no token after a slash", url: base + "/"},
 		{name: "wrong path segment", url: base + "/" + url.PathEscape(wrong)},
 		{name: "path segment too long", url: base + "/" + url.PathEscape(testToken+"x")},
 		{name: "path segment too short", url: base + "/" + url.PathEscape(testToken[:len(testToken)-1])},
@@ -68,6 +69,8 @@ func TestTokenPlaces(t *testing.T) {
 		{name: "query", url: base + "?token=" + url.QueryEscape(testToken)},
 		{name: "query beside others", url: base + "?source=hirempire&token=" + url.QueryEscape(testToken)},
 		{name: "bearer", url: base, header: map[string]string{"Authorization": "Bearer " + testToken}},
+		{name: "bearer after a slash", url: base + "/", header: map[string]string{"Authorization": "Bearer " + testToken}},
+		{name: "query after a slash", url: base + "/?token=" + url.QueryEscape(testToken)},
 		{name: "bearer in lower case", url: base, header: map[string]string{"Authorization": "bearer " + testToken}},
 	}
 	for _, c := range cases {

@@ -26,6 +26,8 @@ func TestPublished(t *testing.T) {
 	r := h.do(t, http.MethodPost, h.webhookURL(), bytes.NewReader(body), map[string]string{
 		"Traceparent": traceparent,
 		"Tracestate":  tracestate,
+		// The body decides, not what the sender calls it.
+		"Content-Type": "text/plain; charset=utf-8",
 	})
 	id := wantOutcome(t, r, "published")
 
