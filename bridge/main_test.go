@@ -2,14 +2,16 @@ package bridge
 
 import (
 	"flag"
-	"os"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	shortenFuzzMinimization()
-	os.Exit(m.Run())
+	// Every test stops what it started: servers, connections, handlers.
+	goleak.VerifyTestMain(m)
 }
 
 // shortenFuzzMinimization caps minimization at one second per input unless
