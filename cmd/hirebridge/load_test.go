@@ -178,6 +178,17 @@ func TestServeBrokerOutage(t *testing.T) {
 	}
 	stopClients := sync.OnceFunc(func() { close(stop); wg.Wait() })
 	defer stopClients()
+	defer func() {
+		if t.Failed() {
+			// What the senders and the service saw, for a failure on CI.
+			res.mu.Lock()
+			t.Logf("%d sent, %d stored, %d told 503, %d other answers, first: %q",
+				seq.Load(), len(res.acked), res.unavailable, len(res.other), res.other[:min(5, len(res.other))])
+			res.mu.Unlock()
+			logs := svc.logs.String()
+			t.Logf("last service logs:\n%s", logs[max(0, len(logs)-4000):])
+		}
+	}()
 
 	waitFor(t, 20*time.Second, "100 events stored before the outage", func() bool { a, _ := res.counts(); return a >= 100 })
 	broker.Stop()
