@@ -17,6 +17,10 @@ import (
 
 const envPrefix = "HIREBRIDGE_"
 
+// maxBodyBytes leaves room for headers under NATS's hard limit on a message
+// (its max_pending, 64 MiB); the embedded server refuses to start beyond it.
+const maxBodyBytes = 64<<20 - headerAllowance
+
 // Config is every setting, parsed once from HIREBRIDGE_* variables.
 type Config struct {
 	HTTPAddr      string `env:"HTTP_ADDR" envDefault:":8080"`
@@ -172,8 +176,9 @@ func (c *Config) Validate() error {
 	check(len(c.WebhookToken) >= 16, "WEBHOOK_TOKEN", "must be at least 16 characters")
 	check(!strings.ContainsAny(c.WebhookToken, "/?#& "), "WEBHOOK_TOKEN", "must not contain /, ?, #, & or spaces, since it goes in a URL")
 	check(c.MaxBodyBytes > 0, "MAX_BODY_BYTES", "must be positive, got %d", c.MaxBodyBytes)
+	check(c.MaxBodyBytes <= maxBodyBytes, "MAX_BODY_BYTES", "must be at most %d, got %d", maxBodyBytes, c.MaxBodyBytes)
 	check(c.MaxConcurrent > 0, "MAX_CONCURRENT_REQUESTS", "must be positive, got %d", c.MaxConcurrent)
-	check(validPrefix(c.TopicPrefix), "TOPIC_PREFIX", "%q must be dot-separated tokens of letters, digits, '_' and '-'", c.TopicPrefix)
+	check(validPrefix(c.TopicPrefix), "TOPIC_PREFIX", "%q must be dot-separated tokens of lowercase letters, digits, '_' and '-'", c.TopicPrefix)
 	check(c.EventSource != "", "EVENT_SOURCE", "must not be empty")
 	for _, d := range []struct {
 		name string

@@ -91,6 +91,10 @@ func TestConfigBadValues(t *testing.T) {
 		{"MAX_BODY_BYTES", "-1"},
 		{"MAX_BODY_BYTES", "0"},
 		{"MAX_BODY_BYTES", "1MB"},
+		// Past NATS's limit, and past int32 where the embedded server's
+		// max payload is computed.
+		{"MAX_BODY_BYTES", "67108864"},
+		{"MAX_BODY_BYTES", "4294967296"},
 		{"MAX_CONCURRENT_REQUESTS", "0"},
 		{"STRICT", "maybe"},
 		{"TOPIC_PREFIX", "a.>"},

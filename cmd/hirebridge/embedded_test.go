@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -107,5 +108,17 @@ func TestEmbeddedSurvivesRestart(t *testing.T) {
 	r := mustPost(t, second.webhookURL(), example(t, "job_deleted.json"))
 	if r.Status != http.StatusOK || r.Body.Status != "duplicate" || r.Body.ID != ids["job_deleted"] {
 		t.Errorf("resending after the restart: %d %s, want a duplicate of %s", r.Status, r.Raw, ids["job_deleted"])
+	}
+}
+
+// The largest body limit the configuration accepts still fits the embedded
+// server's message limit, headers included.
+func TestEmbeddedLargestBodyLimit(t *testing.T) {
+	env := embeddedEnv(t, t.TempDir())
+	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
+	env["HIREBRIDGE_MAX_BODY_BYTES"] = strconv.Itoa(maxBodyBytes)
+	svc := startService(t, env)
+	if strings.Contains(svc.logs.String(), "larger events will get 413") {
+		t.Errorf("the embedded server accepts less than the body limit:\n%s", svc.logs)
 	}
 }
