@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -22,6 +23,14 @@ type Sink struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream string
+
+	// closing refuses new publishes once Close starts; pending counts the
+	// publishes Close must wait for before it drains the connection, which
+	// would drop the acks they wait on. Publishers share the read lock, so
+	// they never wait for one another.
+	mu      sync.RWMutex
+	closing bool
+	pending sync.WaitGroup
 }
 
 // Open connects, makes sure the stream exists and captures the prefix, and
@@ -56,6 +65,15 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 
 // Publish sends m with Nats-Msg-Id set to m.ID and waits for the PubAck.
 func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
+	s.mu.RLock()
+	if s.closing {
+		s.mu.RUnlock()
+		return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
+	}
+	s.pending.Add(1)
+	s.mu.RUnlock()
+	defer s.pending.Done()
+
 	msg := &nats.Msg{Subject: m.Topic, Data: m.Body, Header: headers(m)}
 	future, err := s.js.PublishMsgAsync(msg,
 		jetstream.WithMsgID(m.ID),
@@ -123,13 +141,25 @@ func (s *Sink) MaxPayload() int64 { return s.nc.MaxPayload() }
 // ConnectedURL is the server the connection is on, for logs.
 func (s *Sink) ConnectedURL() string { return s.nc.ConnectedUrlRedacted() }
 
-// Close waits for outstanding acks (bounded by ctx), then drains the
-// connection.
+// Close refuses new publishes, waits for those in progress and for
+// outstanding acks (bounded by ctx), then drains the connection.
 func (s *Sink) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
 	if s.nc.IsClosed() {
 		// Acks still outstanding can no longer arrive: waiting for them
 		// would only run out ctx.
 		return nil
+	}
+	published := make(chan struct{})
+	go func() {
+		s.pending.Wait()
+		close(published)
+	}()
+	select {
+	case <-published:
+	case <-ctx.Done():
 	}
 	select {
 	case <-s.js.PublishAsyncComplete():

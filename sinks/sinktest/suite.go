@@ -451,7 +451,16 @@ func testCloseWhilePublishing(t *testing.T, h Harness) {
 	start := time.Now()
 	closeSink(t, s)
 	t.Logf("Close took %s", time.Since(start))
-	wg.Wait()
+	// Close waits for the publishes in progress: once it returns, none is
+	// left waiting on an ack the closed connection can no longer deliver.
+	ended := make(chan struct{})
+	go func() { wg.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(time.Second):
+		t.Errorf("publishers still blocked 1s after Close returned")
+		wg.Wait()
+	}
 	t.Logf("publishers ended %s after Close began", time.Since(start))
 
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
