@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Load test: hirebridge on its embedded default versus a do-nothing Go HTTP
-# handler, same machine, same run, same client settings. Needs wrk and hey
-# (Debian packages). Usage: .ci/loadtest/run.sh [duration] [connections]
+# Load test: hirebridge on its embedded default (NATS JetStream in process)
+# and on Kafka (franz-go's kfake broker) versus a do-nothing Go HTTP handler,
+# same machine, same run, same client settings. Needs wrk and hey (Debian
+# packages). Usage: .ci/loadtest/run.sh [duration] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-20s}
@@ -11,6 +12,7 @@ trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
 go build -o "$work/hirebridge" ./cmd/hirebridge
 go build -o "$work/noop" ./.ci/loadtest/noop
+go build -o "$work/kfake" ./.ci/loadtest/kfake
 
 token=loadtest-token-0123456789
 HIREBRIDGE_HTTP_ADDR=127.0.0.1:18080 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19090 \
@@ -18,8 +20,15 @@ HIREBRIDGE_NATS_EMBEDDED_ADDR=127.0.0.1:0 HIREBRIDGE_DATA_DIR="$work/data" \
 HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
   "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
 "$work/noop" 127.0.0.1:18090 &
-for _ in $(seq 50); do
-  curl -sf http://127.0.0.1:19090/readyz >/dev/null && curl -s http://127.0.0.1:18090/ >/dev/null && break
+"$work/kfake" 19092 &
+sleep 0.5
+HIREBRIDGE_SINK=kafka HIREBRIDGE_KAFKA_BROKERS=127.0.0.1:19092 \
+HIREBRIDGE_HTTP_ADDR=127.0.0.1:18081 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19091 \
+HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
+  "$work/hirebridge" >"$work/hirebridge-kafka.log" 2>&1 &
+for _ in $(seq 100); do
+  curl -sf http://127.0.0.1:19090/readyz >/dev/null && curl -sf http://127.0.0.1:19091/readyz >/dev/null &&
+    curl -s http://127.0.0.1:18090/ >/dev/null && break
   sleep 0.2
 done
 
@@ -35,5 +44,8 @@ run() {
     grep -E 'Requests/sec|(50|90|99)% in|^ +\[[0-9]{3}\]' 
 }
 run noop "http://127.0.0.1:18090/webhooks/hirempire/$token"
-run hirebridge "http://127.0.0.1:18080/webhooks/hirempire/$token"
-echo "== stored: $(curl -s http://127.0.0.1:19090/metrics | grep '^hirebridge_events_total' | tr '\n' ' ')"
+run "hirebridge, NATS (embedded)" "http://127.0.0.1:18080/webhooks/hirempire/$token"
+run "hirebridge, Kafka (kfake)" "http://127.0.0.1:18081/webhooks/hirempire/$token"
+for admin in 19090 19091; do
+  echo "== counted on :$admin: $(curl -s http://127.0.0.1:$admin/metrics | grep '^hirebridge_events_total' | tr '\n' ' ')"
+done
