@@ -32,8 +32,9 @@ func openSink(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 	}
 }
 
-func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
-	nc := natsjs.Config{
+// natsConfig is the NATS sink's configuration, shared with `tail`.
+func natsConfig(cfg Config) natsjs.Config {
+	return natsjs.Config{
 		URLs:            cfg.NATS.URL,
 		Stream:          cfg.NATS.Stream,
 		Prefix:          cfg.TopicPrefix,
@@ -52,6 +53,10 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 		},
 		TLS: natsjs.TLS{CAFile: cfg.NATS.TLSCAFile, CertFile: cfg.NATS.TLSCertFile, KeyFile: cfg.NATS.TLSKeyFile},
 	}
+}
+
+func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
+	nc := natsConfig(cfg)
 	release := func() {}
 	if cfg.NATS.URL == "" {
 		emb, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{

@@ -10,8 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/caarlos0/env/v11"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -19,32 +17,39 @@ import (
 // subject, headers and data, so a developer can watch what the bridge
 // publishes without installing the nats CLI.
 func tail(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
-	vars := env.ToMap(environ)
+	// The service's own configuration, so tail reaches the server the
+	// service publishes to, with the same credentials and TLS.
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
 	all := fs.Bool("all", false, "print the stream from its start, not only new events")
-	server := fs.String("server", vars[envPrefix+"NATS_URL"], "NATS URL (default: HIREBRIDGE_NATS_URL, else the embedded server under HIREBRIDGE_DATA_DIR)")
-	stream := fs.String("stream", valueOr(vars[envPrefix+"NATS_STREAM"], "HIREMPIRE"), "stream name")
+	server := fs.String("server", cfg.NATS.URL, "NATS URL (default: HIREBRIDGE_NATS_URL, else the embedded server under HIREBRIDGE_DATA_DIR)")
+	stream := fs.String("stream", cfg.NATS.Stream, "stream name")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	subject := valueOr(vars[envPrefix+"TOPIC_PREFIX"], "hirempire") + ".>"
+	subject := cfg.TopicPrefix + ".>"
 	if fs.NArg() > 0 {
 		subject = fs.Arg(0)
 	}
-	url := *server
-	if url == "" {
-		b, err := os.ReadFile(embeddedURLFile(valueOr(vars[envPrefix+"DATA_DIR"], "./data")))
+	nc := natsConfig(cfg)
+	nc.URLs = *server
+	if nc.URLs == "" {
+		b, err := os.ReadFile(embeddedURLFile(cfg.DataDir))
 		if err != nil {
 			return fmt.Errorf("no NATS URL: set HIREBRIDGE_NATS_URL or -server, or start `hirebridge` with the embedded default first (%w)", err)
 		}
-		url = strings.TrimSpace(string(b))
+		nc.URLs = strings.TrimSpace(string(b))
 	}
-	nc, err := nats.Connect(url, nats.Name("hirebridge-tail"))
+	conn, err := nc.Connect("hirebridge-tail")
 	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", url, err)
+		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	defer conn.Close()
+	url := conn.ConnectedUrlRedacted()
+	js, err := jetstream.New(conn)
 	if err != nil {
 		return err
 	}
@@ -99,11 +104,4 @@ func tailLine(msg jetstream.Msg) tailRecord {
 		rec.Raw = string(msg.Data())
 	}
 	return rec
-}
-
-func valueOr(v, fallback string) string {
-	if v == "" {
-		return fallback
-	}
-	return v
 }

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
@@ -135,5 +138,47 @@ func TestTailEmbeddedAddressAndFilter(t *testing.T) {
 	err := run(context.Background(), []string{"tail"}, []string{"HIREBRIDGE_DATA_DIR=" + filepath.Join(t.TempDir(), "none")}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "HIREBRIDGE_NATS_URL") {
 		t.Errorf("tail without a server: %v, want advice naming HIREBRIDGE_NATS_URL", err)
+	}
+}
+
+// tail connects with the service's own NATS settings, so it follows a
+// server that requires credentials, given the same HIREBRIDGE_NATS_*.
+func TestTailWithCredentials(t *testing.T) {
+	opts := &server.Options{
+		Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true,
+		StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+		Username: "bridge", Password: "s3cret-pass",
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	passwordFile := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(passwordFile, []byte("s3cret-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	env := baseEnv(t, srv.ClientURL())
+	env["HIREBRIDGE_NATS_USER"] = "bridge"
+	env["HIREBRIDGE_NATS_PASSWORD_FILE"] = passwordFile
+	svc := startService(t, env)
+	sent := mustPost(t, svc.webhookURL(), example(t, "job_added.json"))
+	if sent.Status != http.StatusOK {
+		t.Fatalf("POST: %d %s", sent.Status, sent.Raw)
+	}
+
+	tl := startTail(t, []string{"-all"}, environ(env))
+	if rec := tl.next(t); rec.Headers["ce-id"] != sent.Body.ID {
+		t.Errorf("tail printed %+v, want the event %s", rec, sent.Body.ID)
+	}
+
+	delete(env, "HIREBRIDGE_NATS_PASSWORD_FILE")
+	if err := run(context.Background(), []string{"tail"}, environ(env), io.Discard); err == nil {
+		t.Error("tail without the password connected")
 	}
 }

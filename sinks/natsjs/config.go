@@ -52,6 +52,25 @@ type TLS struct {
 	KeyFile  string
 }
 
+// Connect opens a connection with c's address, authentication and TLS, and
+// the reconnect policy of the sink. Tools following the stream use it too,
+// so they reach any server the bridge reaches.
+func (c Config) Connect(name string) (*nats.Conn, error) {
+	opts, err := c.options(name)
+	if err != nil {
+		return nil, err
+	}
+	url := c.URLs
+	if url == "" {
+		url = nats.DefaultURL
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to NATS at %s: %w", url, err)
+	}
+	return nc, nil
+}
+
 func (c Config) options(name string) ([]nats.Option, error) {
 	opts := []nats.Option{
 		nats.Name(name),

@@ -36,17 +36,9 @@ type Sink struct {
 // Open connects, makes sure the stream exists and captures the prefix, and
 // returns a ready Sink.
 func Open(ctx context.Context, c Config) (*Sink, error) {
-	opts, err := c.options("hirebridge")
+	nc, err := c.Connect("hirebridge")
 	if err != nil {
 		return nil, err
-	}
-	url := c.URLs
-	if url == "" {
-		url = nats.DefaultURL
-	}
-	nc, err := nats.Connect(url, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to NATS at %s: %w", url, err)
 	}
 	js, err := jetstream.New(nc,
 		jetstream.WithPublishAsyncMaxPending(c.MaxPending),
