@@ -167,8 +167,10 @@ func (c *Config) Validate() error {
 			"KAFKA_SASL_MECHANISM", "%q is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASLMechanism)
 		check(k.SASLMechanism == "" || k.SASLUsername != "", "KAFKA_SASL_USERNAME", "is required with HIREBRIDGE_KAFKA_SASL_MECHANISM")
 		check((k.KafkaTLSCertFile == "") == (k.KafkaTLSKeyFile == ""), "KAFKA_TLS_CERT_FILE", "and HIREBRIDGE_KAFKA_TLS_KEY_FILE must be set together")
-		check(k.DedupWindowSize >= 0, "KAFKA_DEDUP_WINDOW_SIZE", "must not be negative")
-		check(k.DedupWindowAge >= 0, "KAFKA_DEDUP_WINDOW_AGE", "must not be negative")
+		// The window is what answers a Kafka retry "duplicate": it cannot be
+		// turned off, only made small.
+		check(k.DedupWindowSize >= 1, "KAFKA_DEDUP_WINDOW_SIZE", "must be at least 1, got %d", k.DedupWindowSize)
+		check(k.DedupWindowAge > 0, "KAFKA_DEDUP_WINDOW_AGE", "must be a positive duration such as 10m")
 	}
 	check(strings.HasPrefix(c.WebhookPath, "/") && !strings.HasSuffix(c.WebhookPath, "/") &&
 		!strings.ContainsAny(c.WebhookPath, "{} ?#"),
