@@ -1,10 +1,8 @@
 package schema
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 )
 
@@ -90,11 +88,7 @@ func Normalize(doc Document, opts Options) (*Event, *Rejection) {
 		return nil, reject(ReasonUnknownType, "/event", "%q is not a documented event type and strict mode is on", name)
 	}
 
-	body, err := canonical(doc)
-	if err != nil {
-		// Every value came out of the JSON decoder, so it encodes again.
-		return nil, reject(ReasonNotJSON, "", "the object cannot be re-encoded: %v", err)
-	}
+	body := canonical(doc)
 	id := eventID(body)
 	return &Event{
 		Name:      name,
@@ -104,19 +98,6 @@ func Normalize(doc Document, opts Options) (*Event, *Rejection) {
 		Validated: known,
 		Body:      body,
 	}, nil
-}
-
-// canonical encodes doc compactly with sorted keys (encoding/json sorts map
-// keys) and without HTML escaping, so the body is what the sender meant and
-// its hash does not depend on how the sender spaced or ordered it.
-func canonical(doc Document) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any(doc)); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // eventID is the first 128 bits of the SHA-256 of the canonical body, in
