@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test: hirebridge on its embedded default (NATS JetStream in process)
-# and on Kafka (franz-go's kfake broker) versus a do-nothing Go HTTP handler,
-# same machine, same run, same client settings. Needs wrk and hey (Debian
+# and on Kafka (franz-go's kfake broker) versus a do-nothing Go HTTP handler
+# and a hand-written receiver (decode, synchronous publish), same machine,
+# same run, same client settings. Needs wrk and hey (Debian
 # packages). Usage: .ci/loadtest/run.sh [duration] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +14,7 @@ trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 go build -o "$work/hirebridge" ./cmd/hirebridge
 go build -o "$work/noop" ./.ci/loadtest/noop
 go build -o "$work/kfake" ./.ci/loadtest/kfake
+go build -o "$work/naive" ./.ci/loadtest/naive
 
 token=loadtest-token-0123456789
 HIREBRIDGE_HTTP_ADDR=127.0.0.1:18080 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19090 \
@@ -21,6 +23,7 @@ HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
   "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
 "$work/noop" 127.0.0.1:18090 &
 "$work/kfake" 19092 &
+mkdir -p "$work/naive-data" && "$work/naive" 127.0.0.1:18091 "$work/naive-data" &
 sleep 0.5
 HIREBRIDGE_SINK=kafka HIREBRIDGE_KAFKA_BROKERS=127.0.0.1:19092 \
 HIREBRIDGE_HTTP_ADDR=127.0.0.1:18081 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19091 \
@@ -28,7 +31,7 @@ HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
   "$work/hirebridge" >"$work/hirebridge-kafka.log" 2>&1 &
 for _ in $(seq 100); do
   curl -sf http://127.0.0.1:19090/readyz >/dev/null && curl -sf http://127.0.0.1:19091/readyz >/dev/null &&
-    curl -s http://127.0.0.1:18090/ >/dev/null && break
+    curl -s http://127.0.0.1:18090/ >/dev/null && curl -s http://127.0.0.1:18091/ >/dev/null && break
   sleep 0.2
 done
 
@@ -44,6 +47,7 @@ run() {
     grep -E 'Requests/sec|(50|90|99)% in|^ +\[[0-9]{3}\]' 
 }
 run noop "http://127.0.0.1:18090/webhooks/hirempire/$token"
+run "hand-written (decode, sync publish)" "http://127.0.0.1:18091/webhooks/hirempire/$token"
 run "hirebridge, NATS (embedded)" "http://127.0.0.1:18080/webhooks/hirempire/$token"
 run "hirebridge, Kafka (kfake)" "http://127.0.0.1:18081/webhooks/hirempire/$token"
 for admin in 19090 19091; do
