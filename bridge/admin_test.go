@@ -133,12 +133,20 @@ func (h *harness) metrics(t testing.TB) map[string]*dto.MetricFamily {
 // missing.
 func find(t testing.TB, families map[string]*dto.MetricFamily, family string, labels map[string]string) *dto.Metric {
 	t.Helper()
-	f, ok := families[family]
-	if !ok {
+	if _, ok := families[family]; !ok {
 		t.Errorf("/metrics has no %s", family)
 		return nil
 	}
-	for _, m := range f.GetMetric() {
+	m := findOptional(families, family, labels)
+	if m == nil {
+		t.Errorf("/metrics has no %s%v", family, labels)
+	}
+	return m
+}
+
+// findOptional is the series of family with exactly labels, or nil.
+func findOptional(families map[string]*dto.MetricFamily, family string, labels map[string]string) *dto.Metric {
+	for _, m := range families[family].GetMetric() {
 		if len(m.GetLabel()) != len(labels) {
 			continue
 		}
@@ -152,6 +160,5 @@ func find(t testing.TB, families map[string]*dto.MetricFamily, family string, la
 			return m
 		}
 	}
-	t.Errorf("/metrics has no %s%v", family, labels)
 	return nil
 }

@@ -1,9 +1,12 @@
 package bridge
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -107,5 +110,28 @@ func TestAckTooLate(t *testing.T) {
 			t.Errorf("the event is stored %d times, want once", n)
 		}
 		return
+	}
+}
+
+// A sender that hangs up while its event waits for the broker is counted
+// apart from broker failures: nobody heard a 503, and the event may have
+// been stored.
+func TestSenderGoneWhilePublishing(t *testing.T) {
+	h := newHarness(t)
+	h.nats.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, testPath+"/"+testToken, bytes.NewReader(jobAdded(t, "job_abandoned")))
+	h.mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", rec.Code)
+	}
+	families := h.metrics(t)
+	if m := find(t, families, "hirebridge_events_total", map[string]string{"type": "job_added", "outcome": "abandoned"}); m != nil && m.GetCounter().GetValue() != 1 {
+		t.Errorf("abandoned events counted %v, want 1", m.GetCounter().GetValue())
+	}
+	if m := findOptional(families, "hirebridge_events_total", map[string]string{"type": "job_added", "outcome": "unavailable"}); m != nil {
+		t.Errorf("a sender hanging up counted as the broker's failure: %v", m)
 	}
 }

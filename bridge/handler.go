@@ -175,6 +175,10 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Eve
 		h.metrics.event(ev.Name, outcomeRejected)
 		o.status, o.code, o.detail = http.StatusRequestEntityTooLarge, codeTooLarge, err.Error()
 		writeError(w, o.status, o.code, "the event is larger than the broker accepts")
+	case r.Context().Err() != nil:
+		h.metrics.event(ev.Name, outcomeAbandoned)
+		o.status, o.code, o.detail = http.StatusServiceUnavailable, codeAbandoned, "the sender hung up before the broker answered"
+		writeUnavailable(w, h.cfg.RetryAfter, o.code, o.detail)
 	default:
 		h.metrics.event(ev.Name, outcomeUnavailable)
 		o.status, o.code, o.detail = http.StatusServiceUnavailable, codeUnavailable, err.Error()

@@ -15,6 +15,9 @@ const (
 	outcomeDuplicate   = "duplicate"
 	outcomeRejected    = "rejected"
 	outcomeUnavailable = "unavailable"
+	// outcomeAbandoned is a publish cut short because the sender hung up:
+	// no one heard the 503, and the event may still have been stored.
+	outcomeAbandoned = "abandoned"
 )
 
 // Metrics are the bridge's own Prometheus series.
@@ -31,7 +34,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return &Metrics{
 		events: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "hirebridge_events_total",
-			Help: "Webhook events by type and outcome (published, duplicate, rejected, unavailable). Undocumented types count as type \"other\".",
+			Help: "Webhook events by type and outcome (published, duplicate, rejected, unavailable, abandoned by the sender). Undocumented types count as type \"other\".",
 		}, []string{"type", "outcome"}),
 		responses: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "hirebridge_http_responses_total",

@@ -14,6 +14,7 @@ const (
 	codeTooLarge     = "body_too_large"
 	codeUnreadable   = "body_unreadable"
 	codeUnavailable  = "broker_unavailable"
+	codeAbandoned    = "sender_gone"
 	codeOverloaded   = "overloaded"
 	codeShutdown     = "shutting_down"
 )
