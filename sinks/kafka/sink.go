@@ -357,5 +357,3 @@ func (s *Sink) probe(ctx context.Context) error {
 	return nil
 }
 
-// Brokers are the configured bootstrap brokers, for logs.
-func (s *Sink) Brokers() []string { return append([]string(nil), s.cfg.Brokers...) }
