@@ -356,4 +356,3 @@ func (s *Sink) probe(ctx context.Context) error {
 	}
 	return nil
 }
-
