@@ -112,34 +112,8 @@ func TestBinarySIGTERMLosesNothing(t *testing.T) {
 	env["HIREBRIDGE_SHUTDOWN_DELAY"] = "300ms"
 	env["HIREBRIDGE_LOG_LEVEL"] = "warn"
 
-	cmd := exec.Command(binary(t))
-	cmd.Env = environ(env)
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-	svc := &service{web: "http://" + env["HIREBRIDGE_HTTP_ADDR"], admin: "http://" + env["HIREBRIDGE_ADMIN_ADDR"]}
-	waitFor(t, 30*time.Second, "the binary to be ready", func() bool {
-		select {
-		case <-exited:
-			t.Fatalf("the binary exited at start: %v\n%s", waitErr, logs)
-		default:
-		}
-		s, _ := get(svc.admin + "/readyz")
-		return s == http.StatusOK
-	})
+	proc := startBinary(t, env)
+	cmd, logs, exited, svc := proc.cmd, proc.logs, proc.exited, proc.svc
 
 	factory := newEventFactory(t)
 	c := loadClient(clients)
@@ -194,8 +168,8 @@ func TestBinarySIGTERMLosesNothing(t *testing.T) {
 		t.Fatalf("the binary did not exit within 30s of SIGTERM\n%s", logs)
 	}
 	wg.Wait()
-	if waitErr != nil {
-		t.Fatalf("exit after SIGTERM: %v, want 0\n%s", waitErr, logs)
+	if proc.waitErr != nil {
+		t.Fatalf("exit after SIGTERM: %v, want 0\n%s", proc.waitErr, logs)
 	}
 
 	if n := afterExit.Load(); n != 0 {
@@ -214,5 +188,68 @@ func TestBinarySIGTERMLosesNothing(t *testing.T) {
 		if count[id] != 1 {
 			t.Errorf("event %d (%s) was acknowledged but is stored %d times", i, id, count[id])
 		}
+	}
+}
+
+// process is the hirebridge binary running under a test.
+type process struct {
+	cmd    *exec.Cmd
+	logs   *lockedBuffer
+	svc    *service
+	exited chan struct{}
+	// waitErr is how the process ended; read it after exited is closed.
+	waitErr error
+}
+
+// startBinary runs the binary with env, waits until /readyz passes, and
+// kills it at the end of the test if it still runs.
+func startBinary(t *testing.T, env map[string]string) *process {
+	t.Helper()
+	p := &process{
+		cmd:    exec.Command(binary(t)),
+		logs:   &lockedBuffer{},
+		svc:    &service{web: "http://" + env["HIREBRIDGE_HTTP_ADDR"], admin: "http://" + env["HIREBRIDGE_ADMIN_ADDR"]},
+		exited: make(chan struct{}),
+	}
+	p.svc.logs = p.logs
+	p.cmd.Env = environ(env)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	waitFor(t, 30*time.Second, "the binary to be ready", func() bool {
+		select {
+		case <-p.exited:
+			t.Fatalf("the binary exited at start: %v\n%s", p.waitErr, p.logs)
+		default:
+		}
+		s, _ := get(p.svc.admin + "/readyz")
+		return s == http.StatusOK
+	})
+	return p
+}
+
+// stop sends SIGTERM and fails the test unless the process exits 0 soon.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.exited:
+		if p.waitErr != nil {
+			t.Errorf("exit after SIGTERM: %v, want 0\n%s", p.waitErr, p.logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("the binary did not exit within 30s of SIGTERM\n%s", p.logs)
 	}
 }

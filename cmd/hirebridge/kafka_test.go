@@ -3,11 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/hirebridge/hirebridge/schema"
 	"github.com/hirebridge/hirebridge/sinks/kafka/kafkatest"
@@ -25,29 +22,9 @@ func TestBinaryKafkaEndToEnd(t *testing.T) {
 	env["HIREBRIDGE_KAFKA_BROKERS"] = broker.Addr()
 	env["HIREBRIDGE_KAFKA_PARTITIONS"] = "2"
 
-	cmd := exec.Command(binary(t))
-	cmd.Env = environ(env)
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("binary exited with %v; logs:\n%s", err, logs.String())
-			}
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("binary did not stop on SIGTERM; logs:\n%s", logs.String())
-		}
-	})
-	svc := &service{web: "http://" + env["HIREBRIDGE_HTTP_ADDR"], admin: "http://" + env["HIREBRIDGE_ADMIN_ADDR"], logs: logs}
-	svc.waitReady(t)
+	proc := startBinary(t, env)
+	t.Cleanup(func() { proc.stop(t) })
+	svc, logs := proc.svc, proc.logs
 
 	for name, body := range examples(t) {
 		r := mustPost(t, svc.webhookURL(), body)
