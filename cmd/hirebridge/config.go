@@ -158,19 +158,20 @@ func (c *Config) Validate() error {
 	}
 	check(c.Sink == "nats" || c.Sink == "kafka", "SINK", "%q is not a sink; use nats or kafka", c.Sink)
 	if c.Sink == "kafka" {
+		// kafka.Config takes a zero as "use the default"; a variable set to
+		// zero is a mistake to report, not a default to apply. The window
+		// is what answers a Kafka retry "duplicate": it can be made small,
+		// not turned off.
 		k := c.Kafka
-		check(len(k.Brokers) > 0, "KAFKA_BROKERS", "is required when HIREBRIDGE_SINK is kafka (comma-separated host:port)")
 		check(k.Partitions >= 1, "KAFKA_PARTITIONS", "must be at least 1, got %d", k.Partitions)
 		check(k.ReplicationFactor >= 1, "KAFKA_REPLICATION_FACTOR", "must be at least 1, got %d", k.ReplicationFactor)
 		check(k.BatchTimeout > 0, "KAFKA_BATCH_TIMEOUT", "must be a positive duration such as 2ms")
-		check(k.SASLMechanism == "" || k.SASLMechanism == "PLAIN" || k.SASLMechanism == "SCRAM-SHA-256" || k.SASLMechanism == "SCRAM-SHA-512",
-			"KAFKA_SASL_MECHANISM", "%q is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASLMechanism)
-		check(k.SASLMechanism == "" || k.SASLUsername != "", "KAFKA_SASL_USERNAME", "is required with HIREBRIDGE_KAFKA_SASL_MECHANISM")
-		check((k.KafkaTLSCertFile == "") == (k.KafkaTLSKeyFile == ""), "KAFKA_TLS_CERT_FILE", "and HIREBRIDGE_KAFKA_TLS_KEY_FILE must be set together")
-		// The window is what answers a Kafka retry "duplicate": it cannot be
-		// turned off, only made small.
 		check(k.DedupWindowSize >= 1, "KAFKA_DEDUP_WINDOW_SIZE", "must be at least 1, got %d", k.DedupWindowSize)
 		check(k.DedupWindowAge > 0, "KAFKA_DEDUP_WINDOW_AGE", "must be a positive duration such as 10m")
+		// Everything else the sink checks itself, named by variable.
+		if err := kafkaConfig(*c, zerolog.Nop()).Validate(); err != nil {
+			errs = append(errs, kafkaVarError(err))
+		}
 	}
 	check(strings.HasPrefix(c.WebhookPath, "/") && !strings.HasSuffix(c.WebhookPath, "/") &&
 		!strings.ContainsAny(c.WebhookPath, "{} ?#"),

@@ -146,19 +146,22 @@ func kafkaConfig(cfg Config, log zerolog.Logger) kafka.Config {
 
 func openKafka(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
 	kc := kafkaConfig(cfg, log)
-	if err := kc.Validate(); err != nil {
-		var fe *kafka.FieldError
-		if errors.As(err, &fe) {
-			if name, ok := kafkaFieldVars[fe.Field]; ok {
-				return nil, nil, fmt.Errorf("%s%s: %s", envPrefix, name, fe.Problem)
-			}
-		}
-		return nil, nil, err
-	}
 	sink, err := kafka.Open(ctx, kc)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, kafkaVarError(err)
 	}
 	log.Info().Strs("brokers", kc.Brokers).Str("topics", cfg.TopicPrefix+".<event>").Msg("publishing to Kafka")
 	return sink, func() {}, nil
+}
+
+// kafkaVarError names the variable behind a field the Kafka sink refused
+// (at validation, or at Open for an unreadable certificate file).
+func kafkaVarError(err error) error {
+	var fe *kafka.FieldError
+	if errors.As(err, &fe) {
+		if name, ok := kafkaFieldVars[fe.Field]; ok {
+			return fmt.Errorf("%s%s: %s", envPrefix, name, fe.Problem)
+		}
+	}
+	return err
 }
