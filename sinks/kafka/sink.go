@@ -38,7 +38,9 @@ type Sink struct {
 	// attempts, their timeouts and the backoff between them.
 	flightLimit time.Duration
 
-	mu      sync.Mutex
+	// mu guards closed; publishers share its read lock, so they never wait
+	// for one another, only for Close.
+	mu      sync.RWMutex
 	closed  bool
 	flights sync.WaitGroup
 	// cancel stops the transport's background metadata refresh.
@@ -241,8 +243,8 @@ func (s *Sink) fly(f *flight, r kafkago.Message) {
 // startFlight registers a flight unless the sink is closed; Close waits for
 // registered flights before closing the writer.
 func (s *Sink) startFlight() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
 		return false
 	}
@@ -251,8 +253,8 @@ func (s *Sink) startFlight() bool {
 }
 
 func (s *Sink) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return s.closed
 }
 
