@@ -110,7 +110,6 @@ func TestBinarySIGTERMLosesNothing(t *testing.T) {
 	env := baseEnv(t, broker.URL())
 	// Long enough to see readiness fail before the listener closes.
 	env["HIREBRIDGE_SHUTDOWN_DELAY"] = "300ms"
-	env["HIREBRIDGE_LOG_LEVEL"] = "warn"
 
 	proc := startBinary(t, env)
 	cmd, logs, exited, svc := proc.cmd, proc.logs, proc.exited, proc.svc
@@ -208,7 +207,7 @@ func startBinary(t *testing.T, env map[string]string) *process {
 	p := &process{
 		cmd:    exec.Command(binary(t)),
 		logs:   &lockedBuffer{},
-		svc:    &service{web: "http://" + env["HIREBRIDGE_HTTP_ADDR"], admin: "http://" + env["HIREBRIDGE_ADMIN_ADDR"]},
+		svc:    &service{},
 		exited: make(chan struct{}),
 	}
 	p.svc.logs = p.logs
@@ -231,6 +230,10 @@ func startBinary(t *testing.T, env map[string]string) *process {
 		case <-p.exited:
 			t.Fatalf("the binary exited at start: %v\n%s", p.waitErr, p.logs)
 		default:
+		}
+		if p.svc.admin == "" {
+			p.svc.web, p.svc.admin = listenURLs(p.logs.String())
+			return false
 		}
 		s, _ := get(p.svc.admin + "/readyz")
 		return s == http.StatusOK

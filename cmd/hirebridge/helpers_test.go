@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -67,8 +68,10 @@ func freeAddr(t testing.TB) string {
 // a private data directory. natsURL empty means the embedded server.
 func baseEnv(t testing.TB, natsURL string) map[string]string {
 	return map[string]string{
-		"HIREBRIDGE_HTTP_ADDR":           freeAddr(t),
-		"HIREBRIDGE_ADMIN_ADDR":          freeAddr(t),
+		// Port 0: the service binds a free port itself and logs it, so
+		// no other test can take the port between choosing and binding.
+		"HIREBRIDGE_HTTP_ADDR":           "127.0.0.1:0",
+		"HIREBRIDGE_ADMIN_ADDR":          "127.0.0.1:0",
 		"HIREBRIDGE_WEBHOOK_TOKEN":       testToken,
 		"HIREBRIDGE_NATS_URL":            natsURL,
 		"HIREBRIDGE_DATA_DIR":            t.TempDir(),
@@ -100,12 +103,10 @@ func launch(t testing.TB, env map[string]string) *service {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{
-		web:   "http://" + env["HIREBRIDGE_HTTP_ADDR"],
-		admin: "http://" + env["HIREBRIDGE_ADMIN_ADDR"],
-		env:   env,
-		logs:  &lockedBuffer{},
-		stop:  cancel,
-		done:  make(chan error, 1),
+		env:  env,
+		logs: &lockedBuffer{},
+		stop: cancel,
+		done: make(chan error, 1),
 	}
 	go func() { s.done <- run(ctx, []string{"serve"}, environ(env), s.logs) }()
 	t.Cleanup(func() {
@@ -141,14 +142,46 @@ func (s *service) waitReady(t testing.TB) {
 			t.Fatalf("the service stopped at start: %v\nlogs:\n%s", err, s.logs)
 		default:
 		}
-		if status, _ := get(s.admin + "/readyz"); status == http.StatusOK {
-			return
+		if s.admin == "" {
+			s.web, s.admin = listenURLs(s.logs.String())
+		}
+		if s.admin != "" {
+			if status, _ := get(s.admin + "/readyz"); status == http.StatusOK {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the service was not ready within 20s; logs:\n%s", s.logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// listenURLs reads the addresses the service bound from its start-up log
+// lines (the webhook URL, and the admin endpoints' address); empty until
+// both are logged.
+func listenURLs(logs string) (web, admin string) {
+	for _, line := range strings.Split(logs, "\n") {
+		var rec struct {
+			WebhookURL string `json:"webhook_url"`
+			AdminAddr  string `json:"admin_addr"`
+		}
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		if rec.WebhookURL != "" {
+			if u, err := url.Parse(rec.WebhookURL); err == nil {
+				web = "http://" + u.Host
+			}
+		}
+		if rec.AdminAddr != "" {
+			admin = "http://" + rec.AdminAddr
+		}
+	}
+	if web == "" || admin == "" {
+		return "", ""
+	}
+	return web, admin
 }
 
 var client = &http.Client{Timeout: 30 * time.Second}

@@ -38,7 +38,10 @@ type Cluster struct {
 // (SASL, TLS, users); the port and data directory are chosen here.
 func Start(t testing.TB, opts ...kfake.Opt) *Cluster {
 	t.Helper()
-	c := &Cluster{port: freePort(t), dir: t.TempDir(), opts: opts}
+	// Port 0 on the first start: the broker binds a port of the kernel's
+	// choosing, so no other test can take it between choosing and binding;
+	// restarts reuse it.
+	c := &Cluster{dir: t.TempDir(), opts: opts}
 	c.Start(t)
 	t.Cleanup(c.Stop)
 	return c
@@ -84,6 +87,9 @@ func (c *Cluster) Start(t testing.TB) {
 	for range 50 {
 		c.cur, err = kfake.NewCluster(opts...)
 		if err == nil {
+			if c.port == 0 {
+				c.port = boundPort(t, c.cur)
+			}
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -197,12 +203,20 @@ func (c *Cluster) Partitions(t testing.TB, topic string) int {
 	return len(d.Partitions)
 }
 
-func freePort(t testing.TB) int {
+// boundPort is the port the one broker of cluster listens on.
+func boundPort(t testing.TB, cluster *kfake.Cluster) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
+	addrs := cluster.ListenAddrs()
+	if len(addrs) != 1 {
+		t.Fatalf("kfake listens on %v, want one address", addrs)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	_, port, err := net.SplitHostPort(addrs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -23,8 +23,10 @@ type Server struct {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{opts: server.Options{
-		Host:       "127.0.0.1",
-		Port:       freePort(t),
+		Host: "127.0.0.1",
+		// The first start binds a port of the kernel's choosing, so no other
+		// test can take it between choosing and binding; restarts reuse it.
+		Port:       server.RANDOM_PORT,
 		JetStream:  true,
 		StoreDir:   t.TempDir(),
 		NoSigs:     true,
@@ -68,14 +70,5 @@ func (s *Server) start(t testing.TB) {
 		t.Fatalf("nats-server did not start on %s", s.URL())
 	}
 	s.Server = srv
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	s.opts.Port = srv.Addr().(*net.TCPAddr).Port
 }
