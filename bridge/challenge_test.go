@@ -24,9 +24,6 @@ func TestChallenge(t *testing.T) {
 		{"big integer", `{"challenge":123456789012345678901234567890}`, `123456789012345678901234567890`},
 		{"object", `{"challenge": {"b": [1, 2.0], "a" : "x"} , "type":"url_verification"}`, `{"b": [1, 2.0], "a" : "x"}`},
 		{"null", `{"challenge":null}`, `null`},
-		// The handshake comes before event checks: an event member does not
-		// make it an event.
-		{"beside an event", `{"event":"job.*","challenge":"c1"}`, `"c1"`},
 	}
 	for _, ct := range []string{"", "text/plain", "application/json", "application/x-www-form-urlencoded"} {
 		for _, c := range cases {
@@ -54,4 +51,30 @@ func TestChallenge(t *testing.T) {
 	if n := h.stored(t); n != 0 {
 		t.Errorf("%d messages stored after handshakes, want none", n)
 	}
+}
+
+// An event that carries a challenge member is an event: validated,
+// published and answered as one. Echoing the challenge would be a 200 for
+// something never stored.
+func TestEventWithChallengeMemberIsPublished(t *testing.T) {
+	h := newHarness(t)
+	doc := decodeObject(t, payload(t, "job_added"))
+	doc["challenge"] = "abc"
+	r := h.post(t, encode(t, doc))
+	id := wantOutcome(t, r, "published")
+	msg := h.only(t, testPrefix+".job_added")
+	if got := header(t, msg, "ce-id"); got != id {
+		t.Errorf("stored ce-id %q, want %q", got, id)
+	}
+	var stored map[string]any
+	if err := json.Unmarshal(msg.Data, &stored); err != nil || stored["challenge"] != "abc" {
+		t.Errorf("stored body %s should keep the challenge member (%v)", msg.Data, err)
+	}
+
+	// And an invalid event with a challenge member is rejected as an event.
+	r = h.post(t, []byte(`{"event":"job.*","challenge":"c1","timestamp":"2026-01-30T02:05:17Z"}`))
+	wantError(t, r, http.StatusUnprocessableEntity, "invalid_event")
+	// null is a member too: the body is not the handshake.
+	r = h.post(t, []byte(`{"event":null,"challenge":"c1"}`))
+	wantError(t, r, http.StatusUnprocessableEntity, "invalid_event")
 }

@@ -21,4 +21,8 @@ type Config struct {
 	// MaxConcurrent bounds requests being processed at once; beyond it the
 	// handler answers 503 at once rather than queueing without limit.
 	MaxConcurrent int
+	// RequestMemory is the byte budget of all requests in progress: bodies
+	// as they are read, and their decoded size. A request that cannot get
+	// its share within a second is answered 503.
+	RequestMemory int64
 }

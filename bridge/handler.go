@@ -20,23 +20,33 @@ type Handler struct {
 	sink    sinks.Sink
 	log     zerolog.Logger
 	metrics *Metrics
-	tokens  tokenChecker
-	slots   chan struct{}
-	bodies  bodyPool
-	dlq     string
+	// unauthorizedLog is log sampled: wrong tokens come as fast as anyone
+	// can send them, and each must stay cheap. Every 401 is still counted
+	// on /metrics.
+	unauthorizedLog zerolog.Logger
+	tokens          tokenChecker
+	slots           chan struct{}
+	budget          *memoryBudget
+	bodies          bodyPool
+	dlq             string
 }
+
+// unauthorizedLogBurst is how many 401 lines are logged per second.
+const unauthorizedLogBurst = 5
 
 // NewHandler returns the webhook handler. Mount it with Mount so the token
 // path segment is recognized.
 func NewHandler(cfg Config, sink sinks.Sink, log zerolog.Logger, metrics *Metrics) *Handler {
 	return &Handler{
-		cfg:     cfg,
-		sink:    sink,
-		log:     log,
-		metrics: metrics,
-		tokens:  newTokenChecker(cfg.Token),
-		slots:   make(chan struct{}, cfg.MaxConcurrent),
-		dlq:     cfg.Prefix + ".dlq",
+		cfg:             cfg,
+		sink:            sink,
+		log:             log,
+		metrics:         metrics,
+		unauthorizedLog: log.Sample(&zerolog.BurstSampler{Burst: unauthorizedLogBurst, Period: time.Second}),
+		tokens:          newTokenChecker(cfg.Token),
+		slots:           make(chan struct{}, cfg.MaxConcurrent),
+		budget:          newMemoryBudget(cfg.RequestMemory, budgetWait),
+		dlq:             cfg.Prefix + "." + schema.DeadLetterName,
 	}
 }
 
@@ -72,7 +82,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if o.status >= 500 {
 		level = zerolog.WarnLevel
 	}
-	e := h.log.WithLevel(level).
+	log := &h.log
+	if o.status == http.StatusUnauthorized {
+		log = &h.unauthorizedLog
+	}
+	e := log.WithLevel(level).
 		Int("status", o.status).
 		Dur("latency_ms", time.Since(start))
 	if o.event != "" {
@@ -104,6 +118,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	if !h.tokens.authorized(r) {
 		return h.fail(w, http.StatusUnauthorized, codeUnauthorized, "missing or wrong token: give it as the last path segment, ?token= or Authorization: Bearer")
 	}
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		return h.tooLarge(w)
+	}
+	res := h.budget.reserve(r.Context())
+	defer res.release()
+	buf, err := h.bodies.readBody(w, r, h.cfg.MaxBodyBytes, res)
+	if err != nil {
+		return h.unreadable(w, err)
+	}
+	defer h.bodies.put(buf)
+	body := *buf
+
+	// The slot is taken once the body is in: senders still uploading hold
+	// connections and their bytes, never the capacity of fast ones.
 	select {
 	case h.slots <- struct{}{}:
 		defer func() { <-h.slots }()
@@ -114,21 +142,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	h.metrics.inFlight.Inc()
 	defer h.metrics.inFlight.Dec()
 
-	if r.ContentLength > h.cfg.MaxBodyBytes {
-		return h.tooLarge(w)
-	}
-	buf := h.bodies.get()
-	defer h.bodies.put(buf)
-	body, err := readBody(w, r, buf, h.cfg.MaxBodyBytes)
+	doc, rej, err := schema.DecodeMetered(body, res.grow)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return h.tooLarge(w)
-		}
-		return h.fail(w, http.StatusBadRequest, codeUnreadable, "the body could not be read: "+err.Error())
+		return h.overBudget(w, err)
 	}
-
-	doc, rej := schema.Decode(body)
 	if rej != nil {
 		return h.reject(w, r, http.StatusBadRequest, rej, body, "")
 	}
@@ -208,6 +225,29 @@ func traceHeaders(r *http.Request, validated bool) []sinks.Header {
 func (h *Handler) fail(w http.ResponseWriter, status int, code, detail string) outcome {
 	writeError(w, status, code, detail)
 	return outcome{status: status, code: code, detail: detail}
+}
+
+// unreadable answers a body that could not be read in full.
+func (h *Handler) unreadable(w http.ResponseWriter, err error) outcome {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return h.tooLarge(w)
+	case errors.Is(err, errOverBudget), errors.Is(err, errBeyondBudget):
+		return h.overBudget(w, err)
+	}
+	return h.fail(w, http.StatusBadRequest, codeUnreadable, "the body could not be read: "+err.Error())
+}
+
+// overBudget answers a request the memory budget cannot take: 503 while
+// others hold it, 413 when the request alone needs more than all of it.
+func (h *Handler) overBudget(w http.ResponseWriter, err error) outcome {
+	if errors.Is(err, errBeyondBudget) {
+		return h.fail(w, http.StatusRequestEntityTooLarge, codeTooLarge,
+			"decoding the body takes more memory than all requests in progress may hold")
+	}
+	writeUnavailable(w, h.cfg.RetryAfter, codeOverloaded, err.Error()+"; retry later")
+	return outcome{status: http.StatusServiceUnavailable, code: codeOverloaded}
 }
 
 func (h *Handler) tooLarge(w http.ResponseWriter) outcome {

@@ -76,6 +76,7 @@ func newHarness(t testing.TB, opts ...option) *harness {
 			PublishTimeout: 5 * time.Second,
 			RetryAfter:     3 * time.Second,
 			MaxConcurrent:  64,
+			RequestMemory:  64 << 20,
 		},
 		logLevel: zerolog.InfoLevel,
 	}

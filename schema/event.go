@@ -48,6 +48,9 @@ func Normalize(doc Document, opts Options) (*Event, *Rejection) {
 			"%q is not a valid event name: lowercase letters, digits, '_', '-' and '.', at most %d, starting with a letter or digit, no empty dot-separated part",
 			truncate(rawName, 64), MaxNameLength)
 	}
+	if IsDeadLetterName(name) {
+		return nil, reject(ReasonBadEvent, "/event", "%q is reserved: dlq and names starting dlq. are the dead-letter topic", name)
+	}
 	doc["event"] = name
 
 	ts, present := doc["timestamp"]

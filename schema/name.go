@@ -42,3 +42,12 @@ func NormalizeName(raw string) (string, bool) {
 	}
 	return name, true
 }
+
+// DeadLetterName is the last part of the dead-letter subject or topic.
+const DeadLetterName = "dlq"
+
+// IsDeadLetterName reports whether a normalized event name would publish
+// onto the dead letters or beneath them, where an event must never go.
+func IsDeadLetterName(name string) bool {
+	return name == DeadLetterName || strings.HasPrefix(name, DeadLetterName+".")
+}

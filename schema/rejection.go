@@ -8,8 +8,11 @@ import "fmt"
 type Reason string
 
 const (
-	ReasonNotJSON      Reason = "invalid_json"
-	ReasonNotObject    Reason = "not_an_object"
+	ReasonNotJSON   Reason = "invalid_json"
+	ReasonNotObject Reason = "not_an_object"
+	// ReasonNotIJSON is JSON that breaks I-JSON (RFC 7493), which the
+	// bridge publishes so that every consumer's parser reads it the same.
+	ReasonNotIJSON     Reason = "not_i_json"
 	ReasonBadEvent     Reason = "invalid_event"
 	ReasonBadTimestamp Reason = "invalid_timestamp"
 	ReasonSchema       Reason = "schema_violation"
@@ -31,11 +34,11 @@ func (r *Rejection) Error() string {
 	return fmt.Sprintf("%s at %s: %s", r.Reason, r.Field, r.Detail)
 }
 
-// Malformed reports whether the body is not a JSON object at all, as opposed
-// to an object that breaks the event rules. The HTTP side answers 400 for
-// the first and 422 for the second.
+// Malformed reports whether the body is not an I-JSON object at all, as
+// opposed to an object that breaks the event rules. The HTTP side answers
+// 400 for the first and 422 for the second.
 func (r *Rejection) Malformed() bool {
-	return r.Reason == ReasonNotJSON || r.Reason == ReasonNotObject
+	return r.Reason == ReasonNotJSON || r.Reason == ReasonNotObject || r.Reason == ReasonNotIJSON
 }
 
 func reject(reason Reason, field, format string, args ...any) *Rejection {

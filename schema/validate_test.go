@@ -301,7 +301,7 @@ func TestEventAndTimestampRejections(t *testing.T) {
 		{`{"event":"job_added","timestamp":"2026-01-30"}`, ReasonBadTimestamp, "/timestamp", "not an RFC 3339"},
 		{`{"event":"job_added","timestamp":"garbage"}`, ReasonBadTimestamp, "/timestamp", "not an RFC 3339"},
 		{`{"event":"job_added","timestamp":"0000-06-01T00:00:00Z"}`, ReasonBadTimestamp, "/timestamp", "0001 to 9999"},
-		{`{"event":"job_added","timestamp":1e999999}`, ReasonBadTimestamp, "/timestamp", "too large an exponent"},
+		{`{"event":"job_added","timestamp":1e-999999}`, ReasonBadTimestamp, "/timestamp", "too large an exponent"},
 		// Timestamps are checked before the schema, and in unknown types too.
 		{`{"event":"job_added","timestamp":"garbage","job":"not an object"}`, ReasonBadTimestamp, "/timestamp", ""},
 		{`{"event":"new_type","timestamp":"garbage"}`, ReasonBadTimestamp, "/timestamp", ""},

@@ -29,7 +29,10 @@ type Config struct {
 	WebhookToken  string `env:"WEBHOOK_TOKEN"`
 	MaxBodyBytes  int64  `env:"MAX_BODY_BYTES" envDefault:"1048576"`
 	MaxConcurrent int    `env:"MAX_CONCURRENT_REQUESTS" envDefault:"1024"`
-	Strict        bool   `env:"STRICT" envDefault:"false"`
+	// RequestMemory is the byte budget of all requests in progress: bodies
+	// being read and their decoded size.
+	RequestMemory int64 `env:"REQUEST_MEMORY_BYTES" envDefault:"67108864"`
+	Strict        bool  `env:"STRICT" envDefault:"false"`
 
 	Sink        string `env:"SINK" envDefault:"nats"`
 	TopicPrefix string `env:"TOPIC_PREFIX" envDefault:"hirempire"`
@@ -181,6 +184,11 @@ func (c *Config) Validate() error {
 	check(c.MaxBodyBytes > 0, "MAX_BODY_BYTES", "must be positive, got %d", c.MaxBodyBytes)
 	check(c.MaxBodyBytes <= maxBodyBytes, "MAX_BODY_BYTES", "must be at most %d, got %d", maxBodyBytes, c.MaxBodyBytes)
 	check(c.MaxConcurrent > 0, "MAX_CONCURRENT_REQUESTS", "must be positive, got %d", c.MaxConcurrent)
+	// Reading a body at the limit takes up to twice its size as the buffer
+	// doubles, and decoding it more: below four times, bodies near the
+	// limit could never be served.
+	check(c.RequestMemory >= 4*c.MaxBodyBytes, "REQUEST_MEMORY_BYTES",
+		"must be at least 4 times HIREBRIDGE_MAX_BODY_BYTES (%d), got %d", 4*c.MaxBodyBytes, c.RequestMemory)
 	check(validPrefix(c.TopicPrefix), "TOPIC_PREFIX", "%q must be dot-separated tokens of lowercase letters, digits, '_' and '-'", c.TopicPrefix)
 	check(c.EventSource != "", "EVENT_SOURCE", "must not be empty")
 	for _, d := range []struct {
@@ -269,6 +277,7 @@ func (c Config) MarshalZerologObject(e *zerolog.Event) {
 		Str("topic_prefix", c.TopicPrefix).
 		Int64("max_body_bytes", c.MaxBodyBytes).
 		Int("max_concurrent_requests", c.MaxConcurrent).
+		Int64("request_memory_bytes", c.RequestMemory).
 		Bool("strict", c.Strict).
 		Dur("publish_timeout", c.PublishTimeout)
 	if c.Sink == "nats" {

@@ -27,6 +27,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"ADMIN_ADDR", cfg.AdminAddr, ":9090"},
 		{"WEBHOOK_PATH", cfg.WebhookPath, "/webhooks/hirempire"},
 		{"MAX_BODY_BYTES", cfg.MaxBodyBytes, int64(1048576)},
+		{"REQUEST_MEMORY_BYTES", cfg.RequestMemory, int64(64 << 20)},
 		{"SINK", cfg.Sink, "nats"},
 		{"TOPIC_PREFIX", cfg.TopicPrefix, "hirempire"},
 		{"NATS_URL", cfg.NATS.URL, ""},
@@ -96,6 +97,9 @@ func TestConfigBadValues(t *testing.T) {
 		{"MAX_BODY_BYTES", "67108864"},
 		{"MAX_BODY_BYTES", "4294967296"},
 		{"MAX_CONCURRENT_REQUESTS", "0"},
+		// Below four times the body limit (1 MiB by default).
+		{"REQUEST_MEMORY_BYTES", "4194303"},
+		{"REQUEST_MEMORY_BYTES", "-1"},
 		{"STRICT", "maybe"},
 		{"TOPIC_PREFIX", "a.>"},
 		{"TOPIC_PREFIX", "a.*"},

@@ -117,6 +117,7 @@ func TestEmbeddedLargestBodyLimit(t *testing.T) {
 	env := embeddedEnv(t, t.TempDir())
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
 	env["HIREBRIDGE_MAX_BODY_BYTES"] = strconv.Itoa(maxBodyBytes)
+	env["HIREBRIDGE_REQUEST_MEMORY_BYTES"] = strconv.Itoa(4 * maxBodyBytes)
 	svc := startService(t, env)
 	if strings.Contains(svc.logs.String(), "larger events will get 413") {
 		t.Errorf("the embedded server accepts less than the body limit:\n%s", svc.logs)

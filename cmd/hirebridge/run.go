@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"slices"
 	"strings"
 )
@@ -52,9 +54,21 @@ Usage:
 // by about a third in the load test. GOGC and GOMEMLIMIT still rule when set.
 const defaultGCPercent = 400
 
+// assumedMemoryLimit stands in for a container's memory limit where there
+// is none (a laptop, a VM): the chart's default limit, so the service
+// behaves the same in and out of Kubernetes. The budget for requests in
+// progress bounds the live heap; the memory limit keeps the collector's
+// headroom from growing past what the container allows, which GC percent
+// 400 alone would do.
+const assumedMemoryLimit = 256 << 20
+
 func tuneGC(environ []string) {
-	if slices.ContainsFunc(environ, func(kv string) bool { return strings.HasPrefix(kv, "GOGC=") }) {
-		return
+	if !slices.ContainsFunc(environ, func(kv string) bool { return strings.HasPrefix(kv, "GOGC=") }) {
+		debug.SetGCPercent(defaultGCPercent)
 	}
-	debug.SetGCPercent(defaultGCPercent)
+	// GOMEMLIMIT, when set, wins; otherwise 90% of the cgroup's limit, or of
+	// assumedMemoryLimit outside one. A limit that cannot be read leaves
+	// Go's default (none): the budget still bounds requests.
+	_, _ = memlimit.Set(memlimit.WithProvider(
+		memlimit.ApplyFallback(memlimit.FromCgroup, memlimit.Limit(assumedMemoryLimit))))
 }

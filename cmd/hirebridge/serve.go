@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +25,9 @@ import (
 // stops, in-flight requests finish, the sink flushes.
 func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	log := newLogger(cfg, stdout)
-	log.Info().Str("version", versionString()).Object("config", cfg).Msg("starting")
+	log.Info().Str("version", versionString()).Object("config", cfg).
+		Int("gc_percent", debug.SetGCPercent(-1)).Int64("memory_limit_bytes", debug.SetMemoryLimit(-1)).
+		Msg("starting")
 
 	// Listen first: a taken address is a start-up error, reported before any
 	// broker work.
@@ -58,6 +61,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		PublishTimeout: cfg.PublishTimeout,
 		RetryAfter:     cfg.RetryAfter,
 		MaxConcurrent:  cfg.MaxConcurrent,
+		RequestMemory:  cfg.RequestMemory,
 	}, instrumented, log, bridge.NewMetrics(reg))
 	mux := http.NewServeMux()
 	handler.Mount(mux, cfg.WebhookPath)

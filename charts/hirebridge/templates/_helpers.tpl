@@ -92,6 +92,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
   "HIREBRIDGE_WEBHOOK_PATH" $c.webhookPath
   "HIREBRIDGE_MAX_BODY_BYTES" (toString (int64 $c.maxBodyBytes))
   "HIREBRIDGE_MAX_CONCURRENT_REQUESTS" (toString (int64 $c.maxConcurrentRequests))
+  "HIREBRIDGE_REQUEST_MEMORY_BYTES" (toString (int64 $c.requestMemoryBytes))
   "HIREBRIDGE_STRICT" (toString $c.strict)
   "HIREBRIDGE_SINK" $c.sink
   "HIREBRIDGE_TOPIC_PREFIX" $c.topicPrefix
@@ -169,6 +170,9 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- if and (eq $c.sink "nats") (not $c.nats.url) (or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1)) }}
 {{- fail "config.nats.url is empty, so each pod would run its own embedded NATS server: set replicaCount to 1 (and autoscaling.enabled to false) or point config.nats.url at a NATS server" }}
 {{- end }}
+{{- if lt (int64 $c.requestMemoryBytes) (mul 4 (int64 $c.maxBodyBytes)) }}
+{{- fail (printf "config.requestMemoryBytes (%d) must be at least 4 times config.maxBodyBytes (%d), or bodies near the limit could never be served" (int64 $c.requestMemoryBytes) (mul 4 (int64 $c.maxBodyBytes))) }}
+{{- end }}
 {{- if and .Values.secrets.existingSecret (not .Values.secrets.existingSecretKeys.webhookToken) }}
 {{- fail "secrets.existingSecretKeys.webhookToken must name the key of the webhook token in secrets.existingSecret" }}
 {{- end }}
@@ -201,5 +205,64 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- int .Values.terminationGracePeriodSeconds }}
 {{- else }}
 {{- add (int .Values.config.shutdownDelaySeconds) (int .Values.config.shutdownTimeoutSeconds) 10 }}
+{{- end }}
+{{- end }}
+
+{{/*
+A Kubernetes memory quantity in whole bytes: plain bytes or a decimal number
+(up to 6 fractional digits) with a Ki, Mi, Gi, Ti, k (or K), M, G or T
+suffix, e.g. 268435456, 256Mi, 1.5Gi, 512M. Takes a dict: "quantity" and
+"name" (the value's path, for the error). Fails on anything else.
+*/}}
+{{- define "hirebridge.quantityBytes" -}}
+{{- $q := .quantity }}
+{{- $bytes := 0 }}
+{{- if kindIs "string" $q }}
+{{- $re := "^([0-9]*)(\\.([0-9]{1,6}))?(Ki|Mi|Gi|Ti|k|K|M|G|T)?$" }}
+{{- if or (not (regexMatch $re $q)) (not (regexMatch "^[0-9]|^\\.[0-9]" $q)) }}
+{{- fail (printf "%s %q is not a memory quantity the chart can read: give bytes, or a number with a Ki, Mi, Gi, Ti, k, M, G or T suffix (e.g. 256Mi, 1.5Gi, 512M)" .name $q) }}
+{{- end }}
+{{- $units := dict "" 1 "k" 1000 "K" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
+{{- $mult := index $units (regexReplaceAll $re $q "${4}") | int64 }}
+{{- $whole := regexReplaceAll $re $q "${1}" | atoi | int64 }}
+{{- $frac := regexReplaceAll $re $q "${3}" }}
+{{- $scale := 1 }}
+{{- range until (len $frac) }}{{- $scale = mul $scale 10 }}{{- end }}
+{{- $bytes = add (mul $whole $mult) (div (mul (atoi (default "0" $frac)) $mult) $scale) }}
+{{- if or (gt (len (regexReplaceAll "^0+" (regexReplaceAll $re $q "${1}") "")) 15) (ne (div (mul $whole $mult) $mult) $whole) }}
+{{- fail (printf "%s %q is too large" .name $q) }}
+{{- end }}
+{{- else if or (kindIs "float64" $q) (kindIs "int64" $q) (kindIs "int" $q) }}
+{{- $bytes = int64 $q }}
+{{- else }}
+{{- fail (printf "%s must be a memory quantity such as 256Mi, got %v" .name $q) }}
+{{- end }}
+{{- if le (int64 $bytes) 0 }}
+{{- fail (printf "%s (%v) must be more than 0 bytes" .name $q) }}
+{{- end }}
+{{- int64 $bytes }}
+{{- end }}
+
+{{/*
+GOMEMLIMIT for the container: 90% of resources.limits.memory in whole bytes,
+so Go's garbage collector keeps the heap under the container's limit instead
+of letting it grow into an OOM kill. Empty when there is no memory limit, or
+when extraEnv sets GOMEMLIMIT itself.
+*/}}
+{{- define "hirebridge.gomemlimit" -}}
+{{- $userSet := false }}
+{{- range .Values.extraEnv }}
+{{- if eq .name "GOMEMLIMIT" }}{{- $userSet = true }}{{- end }}
+{{- end }}
+{{- $limits := dict }}
+{{- if kindIs "map" .Values.resources }}
+{{- $l := get .Values.resources "limits" }}
+{{- if kindIs "map" $l }}{{- $limits = $l }}{{- end }}
+{{- end }}
+{{- $memory := get $limits "memory" }}
+{{- if and (not $userSet) (ne (toString $memory) "") }}
+{{- $bytes := include "hirebridge.quantityBytes" (dict "quantity" $memory "name" "resources.limits.memory") | int64 }}
+{{- /* 9/10 in two parts, so no product exceeds int64 */}}
+{{- add (mul (div $bytes 10) 9) (div (mul (mod $bytes 10) 9) 10) }}
 {{- end }}
 {{- end }}
