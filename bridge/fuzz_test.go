@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hirebridge/hirebridge/schema"
@@ -80,6 +81,12 @@ func FuzzWebhook(f *testing.F) {
 		f.Add(byte(0), []byte(s))
 	}
 
+	// The value behind each id answered, across the whole run: an id shared
+	// by two bodies that do not stand for the same JSON value would mean one
+	// of them was rewritten into the other.
+	values := map[string]string{}
+	var valuesMu sync.Mutex
+
 	f.Fuzz(func(t *testing.T, sel byte, body []byte) {
 		req, authorized, post := fuzzRequest(sel, body)
 		rec := httptest.NewRecorder()
@@ -103,7 +110,22 @@ func FuzzWebhook(f *testing.F) {
 			if rej != nil {
 				t.Fatalf("200 for a body that is not a JSON object (%v): %s", rej, r.body)
 			}
-			checkOK(t, body, r)
+			if id := checkOK(t, body, r); id != "" {
+				if err := pythonStrict(body); err != nil {
+					t.Fatalf("accepted a body a strict consumer refuses (%v): %q", err, body)
+				}
+				value, err := normalizedValue(body)
+				if err != nil {
+					t.Fatalf("accepted body does not normalize apart from the bridge: %v", err)
+				}
+				valuesMu.Lock()
+				prev, seen := values[id]
+				values[id] = value
+				valuesMu.Unlock()
+				if seen && prev != value {
+					t.Fatalf("id %s answered for two different values:\n%s\n%s", id, prev, value)
+				}
+			}
 		case http.StatusBadRequest:
 			if rej == nil {
 				t.Fatalf("400 for a JSON object: %s", r.body)
@@ -130,22 +152,24 @@ func FuzzWebhook(f *testing.F) {
 }
 
 // checkOK accepts a 200 that is either the echo of the challenge member,
-// byte for byte, or an event's outcome.
-func checkOK(t *testing.T, body []byte, r response) {
+// byte for byte, or an event's outcome, whose id it returns.
+func checkOK(t *testing.T, body []byte, r response) string {
 	t.Helper()
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil {
 		t.Fatalf("200 for a body that is not an object: %v", err)
 	}
 	if raw, ok := members["challenge"]; ok {
-		if want := `{"challenge":` + string(raw) + `}`; string(r.body) != want {
-			t.Fatalf("challenge answer %s, want %s", r.body, want)
+		if _, event := members["event"]; !event {
+			if want := `{"challenge":` + string(raw) + `}`; string(r.body) != want {
+				t.Fatalf("challenge answer %s, want %s", r.body, want)
+			}
+			return ""
 		}
-		return
 	}
 	var o outcomeBody
 	if err := json.Unmarshal(r.body, &o); err != nil || (o.Status != "published" && o.Status != "duplicate") {
 		t.Fatalf("200 answer %s is neither a challenge echo nor an outcome", r.body)
 	}
-	wantOutcome(t, r, o.Status)
+	return wantOutcome(t, r, o.Status)
 }

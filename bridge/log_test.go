@@ -140,3 +140,32 @@ func TestLogDebugDetail(t *testing.T) {
 		t.Errorf("no debug line with the detail %q:\n%s", detail, h.logs)
 	}
 }
+
+// Wrong tokens arrive as fast as anyone can send them: their log lines are
+// sampled, a few per second, while /metrics counts every one.
+func TestUnauthorizedLogIsSampled(t *testing.T) {
+	h := newHarness(t)
+	const attempts = 200
+	for range attempts {
+		wantError(t, h.do(t, http.MethodPost, h.web.URL+testPath+"/wrong-token-0123456789", nil, nil),
+			http.StatusUnauthorized, codeUnauthorized)
+	}
+	logged := 0
+	for _, l := range logLines(t, h.logs.String()) {
+		if l["status"] == float64(http.StatusUnauthorized) {
+			logged++
+		}
+	}
+	// The test may straddle a second: two bursts at most.
+	if logged == 0 || logged > 2*unauthorizedLogBurst {
+		t.Errorf("%d of %d wrong-token requests logged, want 1 to %d", logged, attempts, 2*unauthorizedLogBurst)
+	}
+	if m := find(t, h.metrics(t), "hirebridge_http_responses_total", map[string]string{"code": "401"}); m != nil && m.GetCounter().GetValue() != attempts {
+		t.Errorf("%v 401s counted, want %d", m.GetCounter().GetValue(), attempts)
+	}
+	// Sampling is for 401s only: the next good request is logged.
+	wantOutcome(t, h.post(t, jobAdded(t, "job_logged")), "published")
+	if !strings.Contains(h.logs.String(), `"status":200`) {
+		t.Error("a published event was not logged")
+	}
+}

@@ -49,6 +49,11 @@ func TestUnprocessableEvent(t *testing.T) {
 		{"event with empty part", withMember("event", "job..added"), schema.ReasonBadEvent, "/event"},
 		{"event ending in a dot", withMember("event", "job_added."), schema.ReasonBadEvent, "/event"},
 		{"event too long", withMember("event", strings.Repeat("j", schema.MaxNameLength+1)), schema.ReasonBadEvent, "/event"},
+		// The dead letters' own names: an event there would mix with them.
+		{"event dlq", withMember("event", "dlq"), schema.ReasonBadEvent, "/event"},
+		{"event DLQ", withMember("event", "DLQ"), schema.ReasonBadEvent, "/event"},
+		{"event Dlq spaced", withMember("event", " Dlq "), schema.ReasonBadEvent, "/event"},
+		{"event under dlq", withMember("event", "dlq.x"), schema.ReasonBadEvent, "/event"},
 		{"timestamp missing", withMember("timestamp", nil), schema.ReasonBadTimestamp, "/timestamp"},
 		{"timestamp not a date", withMember("timestamp", "yesterday"), schema.ReasonBadTimestamp, "/timestamp"},
 		{"timestamp a date only", withMember("timestamp", "2026-01-30"), schema.ReasonBadTimestamp, "/timestamp"},

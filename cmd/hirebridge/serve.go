@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,7 +27,7 @@ import (
 func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	log := newLogger(cfg, stdout)
 	log.Info().Str("version", versionString()).Object("config", cfg).
-		Int("gc_percent", debug.SetGCPercent(-1)).Int64("memory_limit_bytes", debug.SetMemoryLimit(-1)).
+		Uint64("gc_percent", gcPercent()).Int64("memory_limit_bytes", debug.SetMemoryLimit(-1)).
 		Msg("starting")
 
 	// Listen first: a taken address is a start-up error, reported before any
@@ -124,6 +125,14 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// gcPercent reads GOGC's effective value; debug.SetGCPercent cannot read
+// it without changing it.
+func gcPercent() uint64 {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 func newLogger(cfg Config, stdout io.Writer) zerolog.Logger {
