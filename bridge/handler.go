@@ -244,7 +244,7 @@ func (h *Handler) unreadable(w http.ResponseWriter, err error) outcome {
 func (h *Handler) overBudget(w http.ResponseWriter, err error) outcome {
 	if errors.Is(err, errBeyondBudget) {
 		return h.fail(w, http.StatusRequestEntityTooLarge, codeTooLarge,
-			"decoding the body takes more memory than all requests in progress may hold")
+			"reading and decoding the body takes more memory than all requests in progress may hold together")
 	}
 	writeUnavailable(w, h.cfg.RetryAfter, codeOverloaded, err.Error()+"; retry later")
 	return outcome{status: http.StatusServiceUnavailable, code: codeOverloaded}

@@ -31,7 +31,7 @@ type Config struct {
 	MaxConcurrent int    `env:"MAX_CONCURRENT_REQUESTS" envDefault:"1024"`
 	// RequestMemory is the byte budget of all requests in progress: bodies
 	// being read and their decoded size.
-	RequestMemory int64 `env:"REQUEST_MEMORY_BYTES" envDefault:"67108864"`
+	RequestMemory int64 `env:"REQUEST_MEMORY_BYTES" envDefault:"33554432"`
 	Strict        bool  `env:"STRICT" envDefault:"false"`
 
 	Sink        string `env:"SINK" envDefault:"nats"`

@@ -27,7 +27,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"ADMIN_ADDR", cfg.AdminAddr, ":9090"},
 		{"WEBHOOK_PATH", cfg.WebhookPath, "/webhooks/hirempire"},
 		{"MAX_BODY_BYTES", cfg.MaxBodyBytes, int64(1048576)},
-		{"REQUEST_MEMORY_BYTES", cfg.RequestMemory, int64(64 << 20)},
+		{"REQUEST_MEMORY_BYTES", cfg.RequestMemory, int64(32 << 20)},
 		{"SINK", cfg.Sink, "nats"},
 		{"TOPIC_PREFIX", cfg.TopicPrefix, "hirempire"},
 		{"NATS_URL", cfg.NATS.URL, ""},

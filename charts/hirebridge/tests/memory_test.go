@@ -98,7 +98,7 @@ func TestGOMEMLIMIT(t *testing.T) {
 // HIREBRIDGE_REQUEST_MEMORY_BYTES, the service's default unless set.
 func TestRequestMemoryBytes(t *testing.T) {
 	for _, tc := range []struct{ vals, want string }{
-		{"", "67108864"},
+		{"", "33554432"},
 		{"config: {requestMemoryBytes: 134217728}", "134217728"},
 	} {
 		r := mustRender(t, values(t, tc.vals))
