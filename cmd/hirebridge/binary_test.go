@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -79,7 +80,7 @@ func TestBinaryVersion(t *testing.T) {
 
 // A bad value exits non-zero with one line on stderr naming the variable.
 func TestBinaryBadConfig(t *testing.T) {
-	for _, bad := range []string{"HIREBRIDGE_SINK=foo", "HIREBRIDGE_PUBLISH_TIMEOUT=abc", "HIREBRIDGE_TOPIC_PREFIX=a.>"} {
+	for _, bad := range []string{"HIREBRIDGE_SINK=foo", "HIREBRIDGE_PUBLISH_TIMEOUT=abc", "HIREBRIDGE_TOPIC_PREFIX=a.>", "HIREBRIDGE_LOG_FORMAT=xml"} {
 		variable, _, _ := strings.Cut(bad, "=")
 		cmd := exec.Command(binary(t))
 		cmd.Env = []string{bad}
@@ -94,6 +95,12 @@ func TestBinaryBadConfig(t *testing.T) {
 		lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
 		if len(lines) != 1 || !strings.Contains(lines[0], variable) {
 			t.Errorf("%s: stderr %q, want one line naming %s", bad, stderr.String(), variable)
+		}
+		// The last line is JSON like every other, even when the log format
+		// itself is what is wrong.
+		var line struct{ Level, Error string }
+		if err := json.Unmarshal([]byte(lines[0]), &line); err != nil || line.Level != "fatal" || !strings.Contains(line.Error, variable) {
+			t.Errorf("%s: stderr %q is not a JSON line at level fatal with the error (%v)", bad, lines[0], err)
 		}
 		if stdout.Len() != 0 {
 			t.Errorf("%s: stdout %q, want nothing", bad, stdout.String())

@@ -5,9 +5,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rs/zerolog"
 )
 
 func main() {
@@ -15,7 +18,19 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout)
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "hirebridge: %v\n", err)
+		reportFatal(os.Stderr, os.Getenv(envPrefix+"LOG_FORMAT"), err)
 		os.Exit(1)
 	}
+}
+
+// reportFatal writes the error that ends the process as the last log line:
+// JSON, as every other line, unless the logs are for people. A bad
+// HIREBRIDGE_LOG_FORMAT is reported in JSON too, the default format.
+func reportFatal(w io.Writer, format string, err error) {
+	if format == "console" {
+		fmt.Fprintf(w, "hirebridge: %v\n", err)
+		return
+	}
+	log := zerolog.New(w).With().Timestamp().Logger()
+	log.WithLevel(zerolog.FatalLevel).Err(err).Msg("hirebridge stopped")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -57,8 +58,13 @@ func natsConfig(cfg Config) natsjs.Config {
 
 func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
 	nc := natsConfig(cfg)
+	nc.Log = log
 	release := func() {}
 	if cfg.NATS.URL == "" {
+		lock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
 		emb, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{
 			Addr:               cfg.NATS.EmbeddedAddr,
 			FallbackToFreePort: !cfg.embeddedAddrSet,
@@ -67,9 +73,18 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 			Log:                log.With().Str("component", "nats-server").Logger(),
 		})
 		if err != nil {
+			_ = lock.unlock()
 			return nil, nil, fmt.Errorf("%sNATS_EMBEDDED_ADDR: %w", envPrefix, err)
 		}
-		release = emb.Stop
+		release = func() {
+			emb.Stop()
+			// The address is stale once the server is gone: `tail` would
+			// wait on it for nothing.
+			_ = os.Remove(embeddedURLFile(cfg.DataDir))
+			if err := lock.unlock(); err != nil {
+				log.Warn().Err(err).Msg("unlocking the data directory")
+			}
+		}
 		url := emb.ClientURL()
 		if emb.FellBack {
 			log.Warn().Str("wanted", cfg.NATS.EmbeddedAddr).Str("nats_url", url).

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/rs/zerolog"
 )
 
 // Config says where and how to connect and what stream to use.
@@ -33,6 +34,10 @@ type Config struct {
 
 	// InProcess, when set, connects to an embedded server without a socket.
 	InProcess nats.InProcessConnProvider
+
+	// Log receives the client's asynchronous errors and connection changes,
+	// which nats.go would otherwise print to stderr as plain text.
+	Log zerolog.Logger
 }
 
 // Auth holds at most one way to authenticate; secrets are already resolved
@@ -82,6 +87,19 @@ func (c Config) options(name string) ([]nats.Option, error) {
 		// and become a 503, never sit in memory where a crash would lose it
 		// after the sender was told nothing.
 		nats.ReconnectBufSize(-1),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			e := c.Log.Warn().Err(err).Str("component", "nats")
+			if sub != nil {
+				e = e.Str("subject", sub.Subject)
+			}
+			e.Msg("NATS asynchronous error")
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			c.Log.Warn().Err(err).Str("component", "nats").Msg("disconnected from NATS; reconnecting")
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			c.Log.Info().Str("component", "nats").Str("server", nc.ConnectedUrlRedacted()).Msg("reconnected to NATS")
+		}),
 	}
 	if c.InProcess != nil {
 		opts = append(opts, nats.InProcessServer(c.InProcess))
