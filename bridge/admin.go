@@ -27,9 +27,7 @@ const readyTimeout = 900 * time.Millisecond
 // NewAdmin returns the admin endpoints. ready may be nil.
 func NewAdmin(ready sinks.ReadinessChecker, gatherer prometheus.Gatherer) *Admin {
 	a := &Admin{ready: ready, mux: http.NewServeMux()}
-	a.mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
-	})
+	a.mux.HandleFunc("GET /livez", a.livez)
 	a.mux.HandleFunc("GET /readyz", a.readyz)
 	a.mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	return a
@@ -39,6 +37,18 @@ func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeH
 
 // Drain makes readiness fail from now on: shutdown has started.
 func (a *Admin) Drain() { a.draining.Store(true) }
+
+// livez fails only when the process cannot recover by itself; a broker
+// that is away is readiness's business, and restarting would not help.
+func (a *Admin) livez(w http.ResponseWriter, r *http.Request) {
+	if lc, ok := a.ready.(sinks.LivenessChecker); ok {
+		if err := lc.Live(); err != nil {
+			writeError(w, http.StatusServiceUnavailable, codeNotLive, err.Error())
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
+}
 
 func (a *Admin) readyz(w http.ResponseWriter, r *http.Request) {
 	if a.draining.Load() {

@@ -17,6 +17,7 @@ const (
 	codeAbandoned    = "sender_gone"
 	codeOverloaded   = "overloaded"
 	codeShutdown     = "shutting_down"
+	codeNotLive      = "cannot_recover"
 )
 
 type errorBody struct {

@@ -14,7 +14,10 @@ type Instrumented struct {
 	latency prometheus.Observer
 }
 
-var _ ReadinessChecker = (*Instrumented)(nil)
+var (
+	_ ReadinessChecker = (*Instrumented)(nil)
+	_ LivenessChecker  = (*Instrumented)(nil)
+)
 
 // NewPublishLatency registers hirebridge_publish_duration_seconds on reg.
 func NewPublishLatency(reg prometheus.Registerer) *prometheus.HistogramVec {
@@ -44,6 +47,15 @@ func (i *Instrumented) Publish(ctx context.Context, m *Message) (Ack, error) {
 func (i *Instrumented) Ready(ctx context.Context) error {
 	if rc, ok := i.Sink.(ReadinessChecker); ok {
 		return rc.Ready(ctx)
+	}
+	return nil
+}
+
+// Live passes through to the wrapped sink; a sink that cannot tell is
+// taken as live.
+func (i *Instrumented) Live() error {
+	if lc, ok := i.Sink.(LivenessChecker); ok {
+		return lc.Live()
 	}
 	return nil
 }

@@ -25,6 +25,14 @@ type ReadinessChecker interface {
 	Ready(ctx context.Context) error
 }
 
+// LivenessChecker is implemented by sinks that can tell when the process
+// cannot recover by itself (an embedded broker that will not come back), so
+// the orchestrator restarts it. A broker that is away is not such a case:
+// readiness says that.
+type LivenessChecker interface {
+	Live() error
+}
+
 // Ack is the broker's answer to a stored message.
 type Ack struct {
 	// Duplicate is true when the broker already held a message with the same

@@ -97,6 +97,7 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 			Str("subscribe", fmt.Sprintf("go run ./cmd/hirebridge tail   (or: nats --server %s sub '%s.>')", url, cfg.TopicPrefix)).
 			Msg("embedded NATS JetStream server running")
 		nc.InProcess = emb.Server
+		nc.Local = emb
 	}
 	sink, err := natsjs.Open(ctx, nc)
 	if err != nil {

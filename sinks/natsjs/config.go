@@ -21,6 +21,10 @@ type Config struct {
 	StreamReplicas  int
 	StreamMaxAge    time.Duration
 	DuplicateWindow time.Duration
+	// StreamMaxBytes caps the stream the bridge creates; beyond it new
+	// events are refused (503), never old ones dropped. Zero or less is no
+	// cap.
+	StreamMaxBytes int64
 
 	// MaxPending bounds publishes awaiting an ack on the connection.
 	MaxPending int
@@ -34,6 +38,8 @@ type Config struct {
 
 	// InProcess, when set, connects to an embedded server without a socket.
 	InProcess nats.InProcessConnProvider
+	// Local is the embedded server, when the sink publishes to one.
+	Local LocalServer
 
 	// Log receives the client's asynchronous errors and connection changes,
 	// which nats.go would otherwise print to stderr as plain text.

@@ -35,6 +35,15 @@ type Embedded struct {
 	// FellBack is true when the configured address was taken and the server
 	// listens on a free port instead.
 	FellBack bool
+
+	storeDir string
+	// healAt is the free space the store's file system needs before a
+	// broken store is restarted: room for a few of the largest messages.
+	healAt uint64
+	log    zerolog.Logger
+	health storeHealth
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // ErrAddrInUse means the embedded server's address is taken.
@@ -77,17 +86,29 @@ func StartEmbedded(c EmbeddedConfig) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded NATS server: %w", err)
 	}
-	srv.SetLoggerV2(serverLogger{c.Log}, false, false, false)
+	e := &Embedded{
+		Server:   srv,
+		FellBack: fellBack,
+		storeDir: opts.StoreDir,
+		healAt:   max(minHealSpace, 4*uint64(max(c.MaxPayload, 0))),
+		log:      c.Log,
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	srv.SetLoggerV2(serverLogger{log: c.Log, storeFailed: e.health.fail}, false, false, false)
 	srv.Start()
 	if !srv.ReadyForConnections(10 * time.Second) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("embedded NATS server did not start on %s", c.Addr)
 	}
-	return &Embedded{Server: srv, FellBack: fellBack}, nil
+	go e.watch()
+	return e, nil
 }
 
 // Stop shuts the server down and waits until its store is closed.
 func (e *Embedded) Stop() {
+	close(e.stop)
+	<-e.done
 	e.Shutdown()
 	e.WaitForShutdown()
 }
@@ -103,11 +124,22 @@ func portFree(addr string) bool {
 
 // serverLogger routes the server's logs to zerolog. It never exits the
 // process: Fatalf from a library must not bypass the bridge's shutdown.
-type serverLogger struct{ log zerolog.Logger }
+type serverLogger struct {
+	log zerolog.Logger
+	// storeFailed hears of store write errors, which the server reports
+	// only in its log: the stream stays up but acknowledges nothing more.
+	storeFailed func(string)
+}
 
 func (l serverLogger) Noticef(format string, v ...any) { l.log.Debug().Msgf(format, v...) }
 func (l serverLogger) Warnf(format string, v ...any)   { l.log.Warn().Msgf(format, v...) }
 func (l serverLogger) Fatalf(format string, v ...any)  { l.log.Error().Msgf(format, v...) }
-func (l serverLogger) Errorf(format string, v ...any)  { l.log.Error().Msgf(format, v...) }
-func (l serverLogger) Debugf(format string, v ...any)  { l.log.Debug().Msgf(format, v...) }
-func (l serverLogger) Tracef(format string, v ...any)  { l.log.Trace().Msgf(format, v...) }
+func (l serverLogger) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if isStoreFailure(msg) {
+		l.storeFailed(msg)
+	}
+	l.log.Error().Msg(msg)
+}
+func (l serverLogger) Debugf(format string, v ...any) { l.log.Debug().Msgf(format, v...) }
+func (l serverLogger) Tracef(format string, v ...any) { l.log.Trace().Msgf(format, v...) }

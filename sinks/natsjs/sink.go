@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/hirebridge/hirebridge/sinks"
 )
@@ -15,14 +16,20 @@ import (
 var (
 	_ sinks.Sink             = (*Sink)(nil)
 	_ sinks.ReadinessChecker = (*Sink)(nil)
+	_ sinks.LivenessChecker  = (*Sink)(nil)
 )
 
 // Sink publishes to JetStream, pipelining concurrent publishes over one
 // connection: each Publish sends at once and waits only for its own ack.
 type Sink struct {
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	stream string
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	cfg Config
+
+	faults   faults
+	recreate singleflight.Group
+	// watchStop ends the watcher; watchDone is closed when it returned.
+	watchStop, watchDone chan struct{}
 
 	// closing refuses new publishes once Close starts; pending counts the
 	// publishes Close must wait for before it drains the connection, which
@@ -52,7 +59,9 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		nc.Close()
 		return nil, err
 	}
-	return &Sink{nc: nc, js: js, stream: c.Stream}, nil
+	s := &Sink{nc: nc, js: js, cfg: c, watchStop: make(chan struct{}), watchDone: make(chan struct{})}
+	go s.watch()
+	return s, nil
 }
 
 // Publish sends m with Nats-Msg-Id set to m.ID and waits for the PubAck.
@@ -66,23 +75,45 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 	s.mu.RUnlock()
 	defer s.pending.Done()
 
+	if err := s.blocked(); err != nil {
+		return sinks.Ack{}, fmt.Errorf("publishing %s: %w: %w", m.Topic, sinks.ErrUnavailable, err)
+	}
 	msg := &nats.Msg{Subject: m.Topic, Data: m.Body, Header: headers(m)}
-	future, err := s.js.PublishMsgAsync(msg,
-		jetstream.WithMsgID(m.ID),
-		jetstream.WithExpectStream(s.stream),
-	)
+	ack, err := s.publish(ctx, msg, m.ID)
+	if errors.Is(err, jetstream.ErrNoStreamResponse) && s.nc.IsConnected() {
+		// Nothing captures the subject: the stream may be gone (deleted,
+		// or the server restarted with an empty store). Create it again
+		// and try once more within the same deadline.
+		if _, ierr := s.streamInfo(ctx); errors.Is(ierr, jetstream.ErrStreamNotFound) {
+			if rerr := s.recreateStream(ctx); rerr == nil {
+				ack, err = s.publish(ctx, msg, m.ID)
+			}
+		}
+	}
+	s.observe(ctx, err)
 	if err != nil {
 		return sinks.Ack{}, s.classify(m.Topic, err)
+	}
+	return ack, nil
+}
+
+func (s *Sink) publish(ctx context.Context, msg *nats.Msg, id string) (sinks.Ack, error) {
+	future, err := s.js.PublishMsgAsync(msg,
+		jetstream.WithMsgID(id),
+		jetstream.WithExpectStream(s.cfg.Stream),
+	)
+	if err != nil {
+		return sinks.Ack{}, err
 	}
 	select {
 	case ack := <-future.Ok():
 		return sinks.Ack{Duplicate: ack.Duplicate}, nil
 	case err := <-future.Err():
-		return sinks.Ack{}, s.classify(m.Topic, err)
+		return sinks.Ack{}, err
 	case <-ctx.Done():
 		// The message may still be stored; a retry carries the same
 		// Nats-Msg-Id and is dropped as a duplicate.
-		return sinks.Ack{}, fmt.Errorf("publishing %s: no ack: %w: %w", m.Topic, sinks.ErrUnavailable, ctx.Err())
+		return sinks.Ack{}, fmt.Errorf("no ack: %w", ctx.Err())
 	}
 }
 
@@ -115,16 +146,17 @@ func headers(m *sinks.Message) nats.Header {
 	return h
 }
 
-// Ready reports whether a publish can succeed now: connected, and the stream
-// answers.
-func (s *Sink) Ready(ctx context.Context) error {
-	if !s.nc.IsConnected() {
-		return fmt.Errorf("%w: NATS connection is %s", sinks.ErrUnavailable, s.nc.Status())
+// Ready reports whether a publish can succeed now: connected, the stream
+// answers (created again if it vanished), and no store fault lasts.
+func (s *Sink) Ready(ctx context.Context) error { return s.check(ctx) }
+
+// Live reports whether the process can still recover by itself; only an
+// embedded server can make it fail.
+func (s *Sink) Live() error {
+	if s.cfg.Local == nil {
+		return nil
 	}
-	if _, err := s.js.Stream(ctx, s.stream); err != nil {
-		return fmt.Errorf("%w: stream %s: %w", sinks.ErrUnavailable, s.stream, err)
-	}
-	return nil
+	return s.cfg.Local.Live()
 }
 
 // MaxPayload is the largest message the connected server accepts.
@@ -137,8 +169,13 @@ func (s *Sink) ConnectedURL() string { return s.nc.ConnectedUrlRedacted() }
 // outstanding acks (bounded by ctx), then drains the connection.
 func (s *Sink) Close(ctx context.Context) error {
 	s.mu.Lock()
+	alreadyClosing := s.closing
 	s.closing = true
 	s.mu.Unlock()
+	if !alreadyClosing {
+		close(s.watchStop)
+		<-s.watchDone
+	}
 	if s.nc.IsClosed() {
 		// Acks still outstanding can no longer arrive: waiting for them
 		// would only run out ctx.

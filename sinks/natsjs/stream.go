@@ -20,15 +20,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, c Config) error {
 	stream, err := js.Stream(ctx, c.Stream)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
-		_, err = js.CreateStream(ctx, jetstream.StreamConfig{
-			Name:        c.Stream,
-			Description: "Hirempire webhooks published by hirebridge",
-			Subjects:    []string{want},
-			Storage:     jetstream.FileStorage,
-			Replicas:    c.StreamReplicas,
-			MaxAge:      c.StreamMaxAge,
-			Duplicates:  c.DuplicateWindow,
-		})
+		_, err = js.CreateStream(ctx, streamConfig(c))
 		if err != nil {
 			return fmt.Errorf("creating stream %s for %s: %w", c.Stream, want, err)
 		}
@@ -52,6 +44,29 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, c Config) error {
 	}
 	return fmt.Errorf("%w: stream %s captures %v, not %s; add %s to its subjects or set HIREBRIDGE_NATS_STREAM to another stream",
 		ErrStreamMismatch, c.Stream, subjects, want, want)
+}
+
+// streamConfig is the stream the bridge creates, at start or again when it
+// vanished.
+func streamConfig(c Config) jetstream.StreamConfig {
+	maxBytes := c.StreamMaxBytes
+	if maxBytes <= 0 {
+		maxBytes = -1
+	}
+	return jetstream.StreamConfig{
+		Name:        c.Stream,
+		Description: "Hirempire webhooks published by hirebridge",
+		Subjects:    []string{c.Prefix + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    c.StreamReplicas,
+		MaxAge:      c.StreamMaxAge,
+		Duplicates:  c.DuplicateWindow,
+		MaxBytes:    maxBytes,
+		// A full stream refuses new events, which the sender hears as a
+		// 503 and retries; dropping old ones would lose events already
+		// answered 200.
+		Discard: jetstream.DiscardNew,
+	}
 }
 
 // covers reports whether the subject filter captures every subject that

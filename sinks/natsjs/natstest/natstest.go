@@ -58,6 +58,15 @@ func (s *Server) Restart(t testing.TB) {
 	s.start(t)
 }
 
+// RestartEmpty starts the server again on the same port with a new, empty
+// store: a broker whose disk was lost or replaced.
+func (s *Server) RestartEmpty(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.opts.StoreDir = t.TempDir()
+	s.start(t)
+}
+
 func (s *Server) start(t testing.TB) {
 	t.Helper()
 	opts := s.opts

@@ -1,0 +1,265 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+// A stream that cannot store (its limits reached, its disk full, its
+// server's store failed) answers either with an error at once or not at
+// all. Either way every publish would fail, most after waiting the whole
+// publish timeout, so the sink remembers the fault: publishes are answered
+// at once while it lasts, readiness says why, and a watcher clears it when
+// the stream can store again.
+
+const (
+	// faultCheckInterval is how often the watcher looks at the stream; a
+	// fault found by readiness or a publish is acted on at once.
+	faultCheckInterval = 2 * time.Second
+	// silentAcksToFault is how many publishes in a row may go without an
+	// ack, while the server answers otherwise, before the stream is taken
+	// for one that stores nothing. One could be a slow disk.
+	silentAcksToFault = 3
+	// faultRetryAfter is how long a fault whose end cannot be seen (no
+	// acknowledgements, an external server's store error) holds before the
+	// stream is tried again: if it still cannot store, a few publishes find
+	// out and the fault is back.
+	faultRetryAfter = 5 * time.Second
+)
+
+// LocalServer is the embedded server the sink publishes to, when there is
+// one: it knows of its store's failures before any publish times out, and
+// whether it can recover from them.
+type LocalServer interface {
+	StoreFault() error
+	Live() error
+}
+
+// fault is why the stream cannot store now.
+type fault struct {
+	err   error
+	since time.Time
+	kind  faultKind
+	// What the stream held and allowed when it was found full: it has
+	// room again when it holds less or allows more.
+	bytes, msgs       uint64
+	maxBytes, maxMsgs int64
+}
+
+type faultKind int
+
+const (
+	// faultUnseen ends where it cannot be seen: tried again after
+	// faultRetryAfter.
+	faultUnseen faultKind = iota
+	// faultFull is the stream's own limits refusing new messages.
+	faultFull
+	// faultLocal is the embedded server's store failure, which the server
+	// tells the end of.
+	faultLocal
+)
+
+// faults holds the current fault and its bookkeeping. All fields are safe
+// for concurrent use; no lock is held across a broker round trip.
+type faults struct {
+	current atomic.Pointer[fault]
+	// silent counts publishes in a row that got no ack.
+	silent atomic.Int32
+	// logMu keeps the "stopped storing" and "storing again" lines in order.
+	logMu sync.Mutex
+}
+
+// isStoreError tells the server's refusals to store: limits reached,
+// resources exhausted, a failed store.
+func isStoreError(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode {
+	case 10077, // JSStreamStoreFailedF: maximum bytes or messages exceeded, store errors
+		10023, // JSInsufficientResourcesErr
+		10047, // JSStorageResourcesExceededErr
+		10028, // JSMemoryResourcesExceededErr
+		jetstream.JSErrCodeJetStreamNotEnabled,
+		jetstream.JSErrCodeJetStreamNotEnabledForAccount:
+		return true
+	}
+	return false
+}
+
+// isLimitError is a refusal by the stream's own limits with discard new.
+func isLimitError(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10077 &&
+		(strings.Contains(apiErr.Description, "maximum bytes exceeded") ||
+			strings.Contains(apiErr.Description, "maximum messages exceeded"))
+}
+
+// isSilent is a publish that got no answer at all from the stream.
+func isSilent(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout)
+}
+
+// blocked returns the fault a publish is answered with at once, or nil.
+func (s *Sink) blocked() error {
+	if s.cfg.Local != nil {
+		if err := s.cfg.Local.StoreFault(); err != nil {
+			s.setFault(context.Background(), err, faultLocal)
+			return err
+		}
+	}
+	if f := s.faults.current.Load(); f != nil {
+		return f.err
+	}
+	return nil
+}
+
+// observe learns from a publish's outcome.
+func (s *Sink) observe(ctx context.Context, err error) {
+	switch {
+	case err == nil:
+		s.faults.silent.Store(0)
+		s.clearFault("a publish was acknowledged")
+	case isStoreError(err):
+		s.faults.silent.Store(0)
+		kind := faultUnseen
+		if isLimitError(err) {
+			kind = faultFull
+		}
+		s.setFault(ctx, err, kind)
+	case isSilent(err) && s.nc.IsConnected():
+		if s.faults.silent.Add(1) >= silentAcksToFault {
+			s.setFault(ctx, fmt.Errorf("%d publishes in a row got no acknowledgement from stream %s (a full disk or a failed store?)",
+				silentAcksToFault, s.cfg.Stream), faultUnseen)
+		}
+	}
+}
+
+func (s *Sink) setFault(ctx context.Context, err error, kind faultKind) {
+	if f := s.faults.current.Load(); f != nil && f.kind == kind {
+		return
+	}
+	f := &fault{err: err, since: time.Now(), kind: kind}
+	if kind == faultFull {
+		if info, ierr := s.streamInfo(ctx); ierr == nil {
+			f.bytes, f.msgs = info.State.Bytes, info.State.Msgs
+			f.maxBytes, f.maxMsgs = info.Config.MaxBytes, info.Config.MaxMsgs
+		}
+	}
+	s.faults.logMu.Lock()
+	defer s.faults.logMu.Unlock()
+	if s.faults.current.Swap(f) == nil {
+		s.cfg.Log.Error().Err(err).Str("stream", s.cfg.Stream).
+			Msg("the stream stopped storing; publishes are answered 503 at once until it stores again")
+	}
+}
+
+func (s *Sink) clearFault(why string) {
+	if s.faults.current.Load() == nil {
+		return
+	}
+	s.faults.logMu.Lock()
+	defer s.faults.logMu.Unlock()
+	if f := s.faults.current.Swap(nil); f != nil {
+		s.cfg.Log.Info().Str("stream", s.cfg.Stream).Str("because", why).
+			Dur("after", time.Since(f.since)).Msg("the stream stores again")
+	}
+}
+
+// watch checks the stream on an interval, so a fault is found and cleared
+// without waiting for traffic (readiness keeps traffic away while it
+// fails).
+func (s *Sink) watch() {
+	defer close(s.watchDone)
+	t := time.NewTicker(faultCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.watchStop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), faultCheckInterval)
+			_ = s.check(ctx)
+			cancel()
+		}
+	}
+}
+
+// check is readiness: it finds what stops publishing now, heals what it
+// can (a missing stream is created again), and clears a fault that ended.
+func (s *Sink) check(ctx context.Context) error {
+	if !s.nc.IsConnected() {
+		return fmt.Errorf("%w: NATS connection is %s", sinks.ErrUnavailable, s.nc.Status())
+	}
+	if s.cfg.Local != nil {
+		if err := s.cfg.Local.StoreFault(); err != nil {
+			s.setFault(ctx, err, faultLocal)
+			return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
+		}
+	}
+	info, err := s.streamInfo(ctx)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		if err = s.recreateStream(ctx); err == nil {
+			info, err = s.streamInfo(ctx)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: stream %s: %w", sinks.ErrUnavailable, s.cfg.Stream, err)
+	}
+	f := s.faults.current.Load()
+	if f == nil {
+		return nil
+	}
+	switch f.kind {
+	case faultFull:
+		if info.State.Bytes < f.bytes || info.State.Msgs < f.msgs ||
+			info.Config.MaxBytes != f.maxBytes || info.Config.MaxMsgs != f.maxMsgs {
+			s.clearFault("the stream has room again")
+			return nil
+		}
+	case faultLocal:
+		// The embedded server said above that its store is whole again.
+		s.clearFault("the embedded store was restarted")
+		return nil
+	case faultUnseen:
+		if time.Since(f.since) >= faultRetryAfter {
+			s.clearFault("trying the stream again")
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %w (since %s)", sinks.ErrUnavailable, f.err, f.since.UTC().Format(time.RFC3339))
+}
+
+func (s *Sink) streamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
+	st, err := s.js.Stream(ctx, s.cfg.Stream)
+	if err != nil {
+		return nil, err
+	}
+	return st.CachedInfo(), nil
+}
+
+// recreateStream creates the stream again after it vanished (deleted, or
+// the server restarted with an empty store). Concurrent callers share one
+// attempt.
+func (s *Sink) recreateStream(ctx context.Context) error {
+	_, err, _ := s.recreate.Do("stream", func() (any, error) {
+		err := ensureStream(ctx, s.js, s.cfg)
+		if err == nil {
+			s.cfg.Log.Warn().Str("stream", s.cfg.Stream).Msg("the stream was missing; created it again with its configured settings")
+		}
+		return nil, err
+	})
+	return err
+}
