@@ -63,12 +63,17 @@ type Config struct {
 
 // NATSConfig is the NATS sink's section.
 type NATSConfig struct {
-	URL             string        `env:"URL"`
-	EmbeddedAddr    string        `env:"EMBEDDED_ADDR" envDefault:"127.0.0.1:4222"`
-	Stream          string        `env:"STREAM" envDefault:"HIREMPIRE"`
-	StreamReplicas  int           `env:"STREAM_REPLICAS" envDefault:"1"`
-	StreamMaxAge    time.Duration `env:"STREAM_MAX_AGE" envDefault:"0s"`
-	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"1h"`
+	URL            string        `env:"URL"`
+	EmbeddedAddr   string        `env:"EMBEDDED_ADDR" envDefault:"127.0.0.1:4222"`
+	Stream         string        `env:"STREAM" envDefault:"HIREMPIRE"`
+	StreamReplicas int           `env:"STREAM_REPLICAS" envDefault:"1"`
+	StreamMaxAge   time.Duration `env:"STREAM_MAX_AGE" envDefault:"0s"`
+	// StreamMaxBytes 0 is automatic: half the free space under the data
+	// directory for the embedded server, no cap on an external one.
+	StreamMaxBytes int64 `env:"STREAM_MAX_BYTES" envDefault:"0"`
+	// DuplicateWindow costs JetStream about 150 bytes of memory per event
+	// within it: JetStream's own default, 2 minutes.
+	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"2m"`
 	MaxPending      int           `env:"MAX_PENDING" envDefault:"4096"`
 	ReconnectWait   time.Duration `env:"RECONNECT_WAIT" envDefault:"2s"`
 	CredsFile       string        `env:"CREDS_FILE"`
@@ -204,6 +209,7 @@ func (c *Config) Validate() error {
 	}
 	check(c.ShutdownDelay >= 0, "SHUTDOWN_DELAY", "must not be negative")
 	check(c.NATS.StreamMaxAge >= 0, "NATS_STREAM_MAX_AGE", "must not be negative (0 keeps events until removed)")
+	check(c.NATS.StreamMaxBytes >= -1, "NATS_STREAM_MAX_BYTES", "must be a number of bytes, 0 (automatic) or -1 (no cap), got %d", c.NATS.StreamMaxBytes)
 	_, err := zerolog.ParseLevel(c.LogLevel)
 	check(err == nil && c.LogLevel != "", "LOG_LEVEL", "%q is not one of trace, debug, info, warn, error", c.LogLevel)
 	check(c.LogFormat == "json" || c.LogFormat == "console", "LOG_FORMAT", "%q is not json or console", c.LogFormat)

@@ -125,6 +125,8 @@ func TestConfigBadValues(t *testing.T) {
 		{"NATS_STREAM_REPLICAS", "7"},
 		{"NATS_STREAM_REPLICAS", "x"},
 		{"NATS_STREAM_MAX_AGE", "-1h"},
+		{"NATS_STREAM_MAX_BYTES", "-2"},
+		{"NATS_STREAM_MAX_BYTES", "1GB"},
 		{"NATS_DUPLICATE_WINDOW", "0s"},
 		{"NATS_RECONNECT_WAIT", "0s"},
 		{"NATS_MAX_PENDING", "0"},

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // embeddedEnv runs the service on its zero-configuration default: no NATS
@@ -121,5 +127,46 @@ func TestEmbeddedLargestBodyLimit(t *testing.T) {
 	svc := startService(t, env)
 	if strings.Contains(svc.logs.String(), "larger events will get 413") {
 		t.Errorf("the embedded server accepts less than the body limit:\n%s", svc.logs)
+	}
+}
+
+// The embedded default caps its stream below the space it has, refusing
+// new events when full rather than failing on a full disk; the duplicate
+// window is JetStream's own default, since each event in it costs memory.
+func TestEmbeddedStreamLimits(t *testing.T) {
+	dataDir := t.TempDir()
+	env := embeddedEnv(t, dataDir)
+	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
+	startService(t, env)
+
+	nc, err := nats.Connect(embeddedURL(t, dataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, "HIREMPIRE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := st.CachedInfo().Config
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dataDir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	free := int64(fs.Bavail) * int64(fs.Bsize)
+	if c.MaxBytes <= 0 || c.MaxBytes > free*6/10 || c.MaxBytes < free*4/10 {
+		t.Errorf("stream MaxBytes %d, want about half the %d bytes free", c.MaxBytes, free)
+	}
+	if c.Discard != jetstream.DiscardNew {
+		t.Errorf("stream discard policy %v, want new: old events are never dropped for room", c.Discard)
+	}
+	if c.Duplicates != 2*time.Minute {
+		t.Errorf("duplicate window %v, want 2m", c.Duplicates)
 	}
 }

@@ -41,6 +41,7 @@ func natsConfig(cfg Config) natsjs.Config {
 		Prefix:          cfg.TopicPrefix,
 		StreamReplicas:  cfg.NATS.StreamReplicas,
 		StreamMaxAge:    cfg.NATS.StreamMaxAge,
+		StreamMaxBytes:  cfg.NATS.StreamMaxBytes,
 		DuplicateWindow: cfg.NATS.DuplicateWindow,
 		MaxPending:      cfg.NATS.MaxPending,
 		AckTimeout:      cfg.PublishTimeout,
@@ -98,6 +99,9 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 			Msg("embedded NATS JetStream server running")
 		nc.InProcess = emb.Server
 		nc.Local = emb
+		if nc.StreamMaxBytes == 0 {
+			nc.StreamMaxBytes = embeddedStreamMaxBytes(emb)
+		}
 	}
 	sink, err := natsjs.Open(ctx, nc)
 	if err != nil {
@@ -180,4 +184,17 @@ func kafkaVarError(err error) error {
 		}
 	}
 	return err
+}
+
+// embeddedStreamMaxBytes caps a stream the embedded server creates at half
+// the free space under the data directory: the server acknowledges before
+// its write completes, so a full disk can lose a few acknowledged events.
+// With the cap, a full stream refuses new events (503) long before the
+// disk fills. Where free space cannot be read, there is no cap.
+func embeddedStreamMaxBytes(emb *natsjs.Embedded) int64 {
+	free, ok := emb.FreeSpace()
+	if !ok {
+		return -1
+	}
+	return int64(free / 2)
 }

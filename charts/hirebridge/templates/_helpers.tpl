@@ -120,6 +120,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- $_ := set $env "HIREBRIDGE_NATS_STREAM" $n.stream }}
 {{- $_ := set $env "HIREBRIDGE_NATS_STREAM_REPLICAS" (toString (int $n.streamReplicas)) }}
 {{- $_ := set $env "HIREBRIDGE_NATS_STREAM_MAX_AGE" $n.streamMaxAge }}
+{{- $_ := set $env "HIREBRIDGE_NATS_STREAM_MAX_BYTES" (toString (int64 $n.streamMaxBytes)) }}
 {{- $_ := set $env "HIREBRIDGE_NATS_DUPLICATE_WINDOW" $n.duplicateWindow }}
 {{- $_ := set $env "HIREBRIDGE_NATS_MAX_PENDING" (toString (int $n.maxPending)) }}
 {{- $_ := set $env "HIREBRIDGE_NATS_RECONNECT_WAIT" $n.reconnectWait }}
