@@ -2,11 +2,15 @@ package bridge
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -161,4 +165,35 @@ func findOptional(families map[string]*dto.MetricFamily, family string, labels m
 		}
 	}
 	return nil
+}
+
+// livenessOf is a sink's liveness as the admin endpoints see it, for the
+// one case no test broker can produce on demand: a process that cannot
+// recover by itself.
+type livenessOf struct{ err error }
+
+func (l livenessOf) Ready(context.Context) error { return nil }
+func (l livenessOf) Live() error                 { return l.err }
+
+// /livez fails, with the reason, only when the sink says the process
+// cannot recover by itself; readiness is unaffected.
+func TestLivezFailsWhenTheSinkCannotRecover(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		status int
+	}{{nil, http.StatusOK}, {errors.New("the embedded store could not be restarted"), http.StatusServiceUnavailable}} {
+		admin := NewAdmin(livenessOf{c.err}, prometheus.NewRegistry())
+		rec := httptest.NewRecorder()
+		admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/livez", nil))
+		r := response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+		if c.err == nil {
+			if r.status != http.StatusOK {
+				t.Errorf("/livez %d with a live sink", r.status)
+			}
+			continue
+		}
+		if detail := wantError(t, r, http.StatusServiceUnavailable, codeNotLive); !strings.Contains(detail, c.err.Error()) {
+			t.Errorf("/livez detail %q does not say why", detail)
+		}
+	}
 }
