@@ -13,10 +13,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -26,10 +24,11 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hirebridge/hirebridge/.ci/loadtest/loadkit"
 )
 
 const (
@@ -54,7 +53,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: flood -mode=flood|slow -pid PID -url URL [-event file] [-d 20s]")
 		os.Exit(2)
 	}
-	normal, err := eventMaker(*event)
+	normal, err := loadkit.EventMaker(*event, "flood")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -76,32 +75,6 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("PASS")
-}
-
-// eventMaker returns the event in file with applicant.id unique per n, so
-// every normal event is new to the broker rather than a duplicate.
-func eventMaker(file string) (func(n int64) []byte, error) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	applicant, ok := doc["applicant"].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: no applicant object", file)
-	}
-	applicant["id"] = "@ID@"
-	tmpl, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	return func(n int64) []byte {
-		return bytes.Replace(tmpl, []byte("@ID@"), []byte("app_flood_"+run+"_"+strconv.FormatInt(n, 10)), 1)
-	}, nil
 }
 
 // tinyValues is a floodBody-byte event of the right name whose bulk is an
@@ -238,14 +211,14 @@ func flood(pid int, target string, normal func(int64) []byte, dur time.Duration)
 		}
 	}
 	fmt.Printf("  requests answered: %d of %d sent\n", t.total()-t.status[0], t.total())
-	fmt.Printf("  peak RSS (VmHWM): %.1f MiB (highest VmRSS sampled every 100 ms: %.1f MiB)\n", mib(hwm), mib(peak))
-	fmt.Printf("  RSS after: %.1f MiB\n", mib(last))
+	fmt.Printf("  peak RSS (VmHWM): %.1f MiB (highest VmRSS sampled every 100 ms: %.1f MiB)\n", loadkit.MiB(hwm), loadkit.MiB(peak))
+	fmt.Printf("  RSS after: %.1f MiB\n", loadkit.MiB(last))
 	fmt.Printf("  normal events after: %d/%d answered 200\n", ok, normalAfter)
 	if !alive {
 		failures = append(failures, "the service process went away")
 	}
 	if max(hwm, peak) >= rssLimitMiB<<20 {
-		failures = append(failures, fmt.Sprintf("peak RSS %.1f MiB is not under %d MiB", mib(max(hwm, peak)), rssLimitMiB))
+		failures = append(failures, fmt.Sprintf("peak RSS %.1f MiB is not under %d MiB", loadkit.MiB(max(hwm, peak)), rssLimitMiB))
 	}
 	if ok < normalAfter {
 		failures = append(failures, fmt.Sprintf("only %d of %d normal events after the flood got 200", ok, normalAfter))
@@ -337,7 +310,7 @@ func slow(pid int, target string, normal func(int64) []byte, dur time.Duration) 
 	fmt.Printf("  slow connections the service dropped during the run: %d\n", dropped.Load())
 	fmt.Printf("  normal requests sent: %d (%.0f/s), answered 200: %.2f%%\n", sent, float64(sent)/dur.Seconds(), pct)
 	t.print()
-	fmt.Printf("  peak RSS (VmHWM): %.1f MiB\n", mib(hwm))
+	fmt.Printf("  peak RSS (VmHWM): %.1f MiB\n", loadkit.MiB(hwm))
 	if opened.Load() < slowMinConns {
 		failures = append(failures, fmt.Sprintf("only %d slow connections established, fewer than %d", opened.Load(), slowMinConns))
 	}
@@ -368,7 +341,7 @@ func watchMemory(pid int) *memWatch {
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			rss, _, err := procStatus(pid)
+			rss, _, err := loadkit.ProcStatus(pid)
 			if err != nil {
 				m.alive = false
 				return
@@ -389,33 +362,8 @@ func watchMemory(pid int) *memWatch {
 func (m *memWatch) stop() (peak, last, hwm int64, alive bool) {
 	close(m.done)
 	m.wg.Wait()
-	last, hwm, err := procStatus(m.pid)
+	last, hwm, err := loadkit.ProcStatus(m.pid)
 	return m.peak, last, hwm, m.alive && err == nil
-}
-
-// procStatus reads VmRSS and VmHWM, in bytes, from /proc/<pid>/status.
-func procStatus(pid int) (rss, hwm int64, err error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		name, value, _ := strings.Cut(s.Text(), ":")
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-		switch {
-		case err != nil:
-		case name == "VmRSS":
-			rss = kb << 10
-		case name == "VmHWM":
-			hwm = kb << 10
-		}
-	}
-	if rss == 0 {
-		return 0, 0, fmt.Errorf("no VmRSS for pid %d (a zombie?)", pid)
-	}
-	return rss, hwm, s.Err()
 }
 
 // countFDs tells whether the service really accepted the slow connections,
@@ -427,5 +375,3 @@ func countFDs(pid int) int {
 	}
 	return len(fds)
 }
-
-func mib(b int64) float64 { return float64(b) / (1 << 20) }

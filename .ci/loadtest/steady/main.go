@@ -14,7 +14,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +26,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hirebridge/hirebridge/.ci/loadtest/loadkit"
 )
 
 const workers = 64
@@ -50,7 +51,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	makeEvent, err := eventMaker(*event)
+	makeEvent, err := loadkit.EventMaker(*event, "steady")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -161,7 +162,7 @@ func parseCheckpoints(s string, total int64) ([]int64, error) {
 
 // report prints one line of readings; false when the process is gone.
 func report(pid int, metricsURL string, events int64, elapsed time.Duration, loaded bool) bool {
-	rss, hwm, perr := procStatus(pid)
+	rss, hwm, perr := loadkit.ProcStatus(pid)
 	heap, inuse, merr := heapMetrics(metricsURL)
 	rate := "-"
 	if loaded && elapsed > 0 {
@@ -231,32 +232,6 @@ func heapMetrics(url string) (alloc, inuse int64, err error) {
 		return 0, 0, errors.New("go_memstats_heap_alloc_bytes or go_memstats_heap_inuse_bytes missing from " + url)
 	}
 	return alloc, inuse, nil
-}
-
-// eventMaker returns the event in file with applicant.id unique per n, so
-// every event is new to the broker rather than a duplicate.
-func eventMaker(file string) (func(n int64) []byte, error) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	applicant, ok := doc["applicant"].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: no applicant object", file)
-	}
-	applicant["id"] = "@ID@"
-	tmpl, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	return func(n int64) []byte {
-		return bytes.Replace(tmpl, []byte("@ID@"), []byte("app_steady_"+run+"_"+strconv.FormatInt(n, 10)), 1)
-	}, nil
 }
 
 // tally counts answers: 200 "published" is ok, anything else a failure,
@@ -331,29 +306,4 @@ func post(client *http.Client, target string, body []byte) (int, []byte, error) 
 		_, err = io.Copy(io.Discard, resp.Body)
 	}
 	return resp.StatusCode, b, err
-}
-
-// procStatus reads VmRSS and VmHWM, in bytes, from /proc/<pid>/status.
-func procStatus(pid int) (rss, hwm int64, err error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		name, value, _ := strings.Cut(s.Text(), ":")
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-		switch {
-		case err != nil:
-		case name == "VmRSS":
-			rss = kb << 10
-		case name == "VmHWM":
-			hwm = kb << 10
-		}
-	}
-	if rss == 0 {
-		return 0, 0, fmt.Errorf("no VmRSS for pid %d (a zombie?)", pid)
-	}
-	return rss, hwm, s.Err()
 }
