@@ -166,7 +166,7 @@ func TestEmbeddedStreamLimits(t *testing.T) {
 	if c.Discard != jetstream.DiscardNew {
 		t.Errorf("stream discard policy %v, want new: old events are never dropped for room", c.Discard)
 	}
-	if c.Duplicates != 2*time.Minute {
-		t.Errorf("duplicate window %v, want 2m", c.Duplicates)
+	if c.Duplicates != time.Minute {
+		t.Errorf("duplicate window %v, want 1m", c.Duplicates)
 	}
 }
