@@ -20,27 +20,51 @@
 // Durability. A Publish returns success only after the partition leader
 // acked the record with acks=all. Concurrent publishes share produce
 // requests: each waits up to Config.BatchTimeout for others to join, then
-// for its own record's ack. kafka-go retries a failed request a few times
-// within Config.AckTimeout and then gives up; a record whose caller stopped
-// waiting may still be stored during that time, with the same ce_id as the
-// caller's retry.
+// for its own record's ack. kafka-go makes one attempt per produce request,
+// which may wait Config.AckTimeout for its answer: its own retries resend a
+// batch whose answer was only late, and store it twice. The sink writes a
+// record again, within the publish's deadline, only after a failure that
+// stored nothing (the broker refused it, or it was never sent); the HTTP
+// sender's retry is the retry for the rest.
+//
+// Unknown outcomes. A produce request that got no answer (timed out, the
+// connection broke) may have stored the record, or may store it later: a
+// paused broker handles the requests in its socket when it resumes. The sink
+// then reads the partition back once the broker answers again, from the
+// record's timestamp, looking for its ce_id (a dead letter by a hash of its
+// body): found, the record counts as stored; not found, it is written on the
+// next publish of its id. Publishes of that id wait for the read-back.
 //
 // Duplicates. Kafka stores whatever it is sent twice, and kafka-go has no
-// idempotent producer. The sink remembers the ids of stored records in a
-// bounded window (Config.DedupSize ids, Config.DedupAge): a publish of a
-// remembered id writes nothing and returns Ack{Duplicate: true}, and
-// concurrent publishes of one id write one record. Failed publishes are not
-// remembered. The window lives in memory, per process: after a restart, on
-// another replica, or past the window, a retried event is stored again, so
-// consumers that must process each event once dedupe on ce_id.
+// idempotent producer. The sink remembers ids in a bounded window
+// (Config.DedupSize ids, Config.DedupAge): the ids stored, being written,
+// and being read back. A publish of an id being written or read back waits
+// for the outcome; of a stored id, it writes nothing. Ack{Duplicate: true}
+// is answered only when an earlier publish of the id was already answered
+// stored; the first caller told of a stored record (the one that wrote it,
+// or, if it stopped waiting, the next to ask) is answered as new. Failed
+// publishes are forgotten. The window lives in memory, per process: after a
+// restart, on another replica, or past the window, a retried event is
+// stored again, and a request held in the network longer than the read-back
+// can still be stored twice, so consumers that must process each event once
+// dedupe on ce_id.
 //
 // Topics. Open creates the dead-letter topic and the topics of the known
 // event types when missing, with Config.Partitions and
 // Config.ReplicationFactor; other types' topics are created the same way on
-// first use. Existing topics are used as they are. The broker's automatic
-// topic creation is never used.
+// first use. Existing topics are used as they are. A topic that disappears
+// while the sink runs (deleted, or the broker restarted without its store)
+// is created again with those settings by the first publish that finds it
+// missing, which then writes within its deadline, or by the readiness probe.
+// The broker's automatic topic creation is never used.
 //
 // Readiness. Ready asks a broker for its API versions over the writer's own
-// connections, at most once a second, and fails while no broker answers or
-// the dead-letter topic is missing.
+// connections, then asks it (not the client's metadata cache) whether each
+// topic the sink uses exists, creating again those it lost, at most once a
+// second. It fails while no broker answers, or a topic is missing and
+// cannot be created.
+//
+// Logs. kafka-go's Writer logs through Config.Log: its errors at warn, its
+// progress at trace. Its Transport and Client have no logger; nothing is
+// printed elsewhere.
 package kafka

@@ -11,3 +11,13 @@ func (s *Sink) WriterStats() kafkago.WriterStats { return s.writer.Stats() }
 
 // Remembered is the number of ids in the dedup window.
 func (s *Sink) Remembered() int { return s.dedup.len() }
+
+// Waiting is the number of publishes that joined the write or read-back in
+// progress for id.
+func (s *Sink) Waiting(id string) int { return s.dedup.joined(id) }
+
+// ReadBacks counts the records whose write got no answer, by whether the
+// read-back found them stored.
+func (s *Sink) ReadBacks() (found, notFound int64) {
+	return s.resolver.found.Load(), s.resolver.notFound.Load()
+}

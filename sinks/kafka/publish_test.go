@@ -65,7 +65,8 @@ func TestHungBrokerBoundsInFlightRecords(t *testing.T) {
 		t.Fatalf("publish beyond MaxInFlight: %v, want ErrUnavailable for records in flight", err)
 	}
 
-	// AckTimeout bounds kafka-go's attempts: 3 of a third of a second.
+	// AckTimeout bounds kafka-go's one attempt per batch, after the batches
+	// queued before it on the partition.
 	deadline := time.Now().Add(10 * time.Second)
 	for s.InFlight() > 0 {
 		if time.Now().After(deadline) {
@@ -82,7 +83,9 @@ func TestHungBrokerBoundsInFlightRecords(t *testing.T) {
 }
 
 // A retry that arrives while the first attempt is still in kafka-go joins
-// it instead of writing a second record.
+// it instead of writing a second record. The first caller gave up before
+// the ack, so the retry is the first to learn the record is stored: it is
+// answered as new, and only a later retry as a duplicate.
 func TestRetryJoinsARecordStillInFlight(t *testing.T) {
 	cluster := kafkatest.Start(t)
 	s := openSink(t, cluster, kafka.Config{AckTimeout: 3 * time.Second})
@@ -111,13 +114,16 @@ func TestRetryJoinsARecordStillInFlight(t *testing.T) {
 		ack, err = s.Publish(context.Background(), message(topic, "slow"))
 		retried <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, "the retry to join the write in flight", func() bool { return s.Waiting("slow") == 1 })
 	close(release)
 	if err := <-retried; err != nil {
 		t.Fatalf("retry: %v", err)
 	}
-	if !ack.Duplicate {
-		t.Error("retry of a record in flight not answered as a duplicate")
+	if ack.Duplicate {
+		t.Error("the first caller told of the record was answered duplicate")
+	}
+	if ack, err := s.Publish(t.Context(), message(topic, "slow")); err != nil || !ack.Duplicate {
+		t.Errorf("a retry after the record was answered stored: %+v, %v; want a duplicate", ack, err)
 	}
 	if recs := cluster.Records(t, topic); len(recs) != 1 {
 		t.Errorf("%d records, want 1", len(recs))

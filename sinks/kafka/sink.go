@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,15 +30,13 @@ type Sink struct {
 	client    *kafkago.Client
 	topics    *topics
 	dedup     *window
+	resolver  *resolver
 	ready     readiness
 
 	// slots bounds records in the writer, released when kafka-go reports
 	// their outcome, not when the caller stops waiting: a broker outage
 	// must not pile up abandoned records in memory.
 	slots chan struct{}
-	// flightLimit bounds how long kafka-go may work on one record: all its
-	// attempts, their timeouts and the backoff between them.
-	flightLimit time.Duration
 
 	// mu guards closed; publishers share its read lock, so they never wait
 	// for one another, only for Close.
@@ -47,15 +47,19 @@ type Sink struct {
 	cancel context.CancelFunc
 }
 
-// Retry policy of the writer. kafka-go's defaults (10 attempts, backoff up
-// to 1s, 10s per attempt) keep a batch retrying in the background for well
-// over a minute after its callers gave up, and deliver it when the broker
-// returns (segmentio/kafka-go#1427); the HTTP sender retries anyway, so a few
-// quick attempts within the publish timeout are enough.
+// Retry policy. kafka-go makes one attempt per write (Writer.MaxAttempts 1):
+// its own retries resend a batch whose first attempt timed out, and a
+// broker that was only slow then stores it twice (writer.go,
+// partitionWriter.writeBatch retries any temporary or network error,
+// timeouts included). The sink writes again only after a failure that
+// stored nothing (the broker refused the record, or it was never sent), at
+// most maxTries times within the publish's deadline; a write whose answer
+// never came is settled by reading the partition back (resolve.go). The
+// HTTP sender's retry is the retry for everything else.
 const (
-	maxAttempts = 3
-	backoffMin  = 20 * time.Millisecond
-	backoffMax  = 200 * time.Millisecond
+	maxTries   = 3
+	backoffMin = 20 * time.Millisecond
+	backoffMax = 200 * time.Millisecond
 )
 
 // Open validates c, connects, creates the dead-letter topic and the topics
@@ -76,6 +80,10 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 	}
 	attempt := attemptTimeout(c.AckTimeout)
 	bg, cancel := context.WithCancel(context.Background())
+	// Transport and Client have no logger: kafka-go reports their errors
+	// only as return values. The Writer's two loggers are its only
+	// callbacks that print (kafka-go's log.Printf calls are in Reader,
+	// ConsumerGroup and Conn batch reading, which the sink does not use).
 	transport := &kafkago.Transport{
 		ClientID:    c.ClientID,
 		DialTimeout: attempt,
@@ -84,6 +92,7 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		Context:     bg,
 	}
 	addr := kafkago.TCP(c.Brokers...)
+	log := c.Log
 	w := &kafkago.Writer{
 		Addr:      addr,
 		Transport: transport,
@@ -92,8 +101,9 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		// for it. kafka-go ports Java's murmur2 and its positive-modulo
 		// (segmentio/kafka-go#142, #581). Consistent stays false: keyless
 		// records (dead letters) spread at random instead of all hashing
-		// to one partition, as librdkafka's murmur2_random.
-		Balancer: kafkago.Murmur2Balancer{},
+		// to one partition, as librdkafka's murmur2_random. The wrapper
+		// notes the partition picked, for read-backs.
+		Balancer: partitionRecorder{},
 		// kafka-go's default is RequireNone, fire-and-forget
 		// (segmentio/kafka-go#678): a 2xx would promise nothing.
 		RequiredAcks: kafkago.RequireAll,
@@ -102,33 +112,30 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		// still let concurrent publishes share a produce request: the
 		// writer appends each WriteMessages call to the partition's open
 		// batch, which is sent when full or when its timer fires.
-		BatchTimeout:    c.BatchTimeout,
-		MaxAttempts:     maxAttempts,
-		WriteBackoffMin: backoffMin,
-		WriteBackoffMax: backoffMax,
-		ReadTimeout:     attempt,
-		WriteTimeout:    attempt,
+		BatchTimeout: c.BatchTimeout,
+		MaxAttempts:  1,
+		// The one attempt may take the whole publish timeout: Writer.produce
+		// bounds each produce request by WriteTimeout.
+		ReadTimeout:  attempt,
+		WriteTimeout: attempt,
 		// Async stays false: in async mode kafka-go drops delivery
 		// errors, and a record could be reported stored when it is not.
 		Async:       false,
-		ErrorLogger: kafkago.LoggerFunc(func(format string, args ...any) { c.Log.Warn().Msgf(format, args...) }),
+		Logger:      kafkago.LoggerFunc(func(format string, args ...any) { log.Trace().Msgf(format, args...) }),
+		ErrorLogger: kafkago.LoggerFunc(func(format string, args ...any) { log.Warn().Msgf(format, args...) }),
 	}
 	client := &kafkago.Client{Addr: addr, Transport: transport, Timeout: attempt}
+	dedup := newWindow(c.DedupSize, c.DedupAge)
 	s := &Sink{
 		cfg:       c,
 		writer:    w,
 		transport: transport,
 		client:    client,
-		topics: &topics{
-			client:            client,
-			partitions:        c.Partitions,
-			replicationFactor: c.ReplicationFactor,
-			known:             make(map[string]*topicFlight),
-		},
-		dedup:       newWindow(c.DedupSize, c.DedupAge),
-		slots:       make(chan struct{}, c.MaxInFlight),
-		flightLimit: maxAttempts*attempt + maxAttempts*backoffMax + time.Second,
-		cancel:      cancel,
+		topics:    newTopics(client, c.Partitions, c.ReplicationFactor, log),
+		dedup:     dedup,
+		resolver:  newResolver(client, dedup, log, attempt),
+		slots:     make(chan struct{}, c.MaxInFlight),
+		cancel:    cancel,
 	}
 	s.ready.probe = s.probe
 	if err := s.ensureStartTopics(ctx); err != nil {
@@ -138,19 +145,15 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 	return s, nil
 }
 
-// attemptTimeout splits the publish timeout over the attempts, so the last
-// retry of a record ends about when its caller's deadline does.
+// attemptTimeout is how long one produce request may go unanswered: the
+// publish timeout, so an answer arriving before the caller gives up is
+// never thrown away.
 func attemptTimeout(ack time.Duration) time.Duration {
-	d := ack / maxAttempts
-	if d < 100*time.Millisecond {
-		d = 100 * time.Millisecond
-	}
-	return d
+	return max(ack, 100*time.Millisecond)
 }
 
 func (s *Sink) ensureStartTopics(ctx context.Context) error {
-	names := append([]string{s.dlqTopic()}, s.knownTopics()...)
-	for _, name := range names {
+	for _, name := range s.startTopics() {
 		if err := s.topics.ensure(ctx, name); err != nil {
 			return fmt.Errorf("kafka at %v: %w", s.cfg.Brokers, err)
 		}
@@ -160,84 +163,210 @@ func (s *Sink) ensureStartTopics(ctx context.Context) error {
 
 func (s *Sink) dlqTopic() string { return s.cfg.Prefix + ".dlq" }
 
-func (s *Sink) knownTopics() []string {
-	ts := make([]string, len(s.cfg.KnownTypes))
-	for i, t := range s.cfg.KnownTypes {
-		ts[i] = s.cfg.Prefix + "." + t
+// startTopics are the dead-letter topic and the topics of the known types.
+func (s *Sink) startTopics() []string {
+	ts := make([]string, 0, 1+len(s.cfg.KnownTypes))
+	ts = append(ts, s.dlqTopic())
+	for _, t := range s.cfg.KnownTypes {
+		ts = append(ts, s.cfg.Prefix+"."+t)
 	}
 	return ts
 }
 
-// Publish writes m to m.Topic, creating the topic on first use, and returns
-// once the broker acked the record with acks=all. A retry of an id stored
-// within the dedup window, or a publish of an id already in flight, writes
-// nothing new and returns Ack{Duplicate: true} once that record is stored.
+// Publish writes m to m.Topic, creating the topic on first use (and again
+// if it disappeared), and returns once the broker acked the record with
+// acks=all.
+//
+// The answer is Ack{Duplicate: true} only when an earlier publish of m.ID
+// was already answered as stored. A publish of an id whose write is in
+// flight, or whose write got no answer, waits for that write's outcome,
+// settled by a read-back for the latter (bounded by ctx): it never writes a
+// second record while the first may yet be stored.
 func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
+	if err := checkTopic(m.Topic); err != nil {
+		// No retry can cure a name Kafka refuses.
+		return sinks.Ack{}, fmt.Errorf("publishing %q: not a Kafka topic name: %w", m.Topic, err)
+	}
 	for {
 		if s.isClosed() {
 			return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
 		}
-		f, lead := s.dedup.join(m.ID)
-		if lead {
-			return sinks.Ack{}, s.lead(ctx, f, m)
-		}
-		select {
-		case <-f.done:
-			if f.err == nil {
-				return sinks.Ack{Duplicate: true}, nil
+		e, o, r := s.dedup.join(m.ID)
+		switch r {
+		case fresh:
+			return sinks.Ack{}, nil
+		case duplicate:
+			return sinks.Ack{Duplicate: true}, nil
+		case lead:
+			if err := s.start(ctx, e, o, m); err != nil {
+				return sinks.Ack{}, err
 			}
-			// The first publish failed and is forgotten: publish again.
-		case <-ctx.Done():
-			return sinks.Ack{}, fmt.Errorf("publishing %s: waiting for the same event in flight: %w: %w", m.Topic, sinks.ErrUnavailable, ctx.Err())
 		}
+		leader := r == lead
+		select {
+		case <-o.done:
+		case <-ctx.Done():
+			if leader {
+				if s.dedup.stopLeading(o) {
+					return sinks.Ack{}, nil
+				}
+				return sinks.Ack{}, fmt.Errorf("publishing %s: no ack: %w: %w", m.Topic, sinks.ErrUnavailable, ctx.Err())
+			}
+			return sinks.Ack{}, fmt.Errorf("publishing %s: waiting for the outcome of an earlier write of the same event: %w: %w", m.Topic, sinks.ErrUnavailable, ctx.Err())
+		}
+		switch err := o.err; {
+		case err == nil:
+			return sinks.Ack{Duplicate: s.dedup.claim(e, o, leader) == duplicate}, nil
+		case errors.Is(err, errUnknownOutcome), errors.Is(err, errNotStored):
+			// Wait for the read-back, or write the record again.
+		case leader, errors.Is(err, sinks.ErrTooLarge), errors.Is(err, sinks.ErrClosed):
+			// The leader's write already retried what could be.
+			return sinks.Ack{}, err
+		}
+		// Another caller's write failed and stored nothing: write again.
 	}
 }
 
-// lead publishes m for its flight and waits for the outcome or ctx. The
-// flight outlives ctx: its outcome still decides whether the id is
-// remembered, so a retry arriving while kafka-go is still trying joins it
-// rather than writing a second record.
-func (s *Sink) lead(ctx context.Context, f *flight, m *sinks.Message) error {
-	if err := checkTopic(m.Topic); err != nil {
-		// No retry can cure a name Kafka refuses.
-		err = fmt.Errorf("publishing %q: not a Kafka topic name: %w", m.Topic, err)
-		s.dedup.finish(f, err)
-		return err
-	}
+// start launches the write of m for op o, which the caller leads: it makes
+// sure the topic exists and takes an in-flight slot, both bounded by ctx.
+// The write itself outlives ctx: its outcome still decides whether the id
+// is remembered, so a retry arriving while kafka-go is still waiting joins
+// it rather than writing a second record.
+func (s *Sink) start(ctx context.Context, e *entry, o *op, m *sinks.Message) error {
 	if err := s.topics.ensure(ctx, m.Topic); err != nil {
 		err = fmt.Errorf("publishing %s: %w: %w", m.Topic, sinks.ErrUnavailable, err)
-		s.dedup.finish(f, err)
+		s.dedup.finishWrite(e, o, notWritten, err)
 		return err
 	}
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
 		err := fmt.Errorf("publishing %s: %d records in flight: %w: %w", m.Topic, cap(s.slots), sinks.ErrUnavailable, ctx.Err())
-		s.dedup.finish(f, err)
+		s.dedup.finishWrite(e, o, notWritten, err)
 		return err
 	}
 	if !s.startFlight() {
 		<-s.slots
 		err := fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
-		s.dedup.finish(f, err)
+		s.dedup.finishWrite(e, o, notWritten, err)
 		return err
 	}
-	go s.fly(f, record(m))
-	select {
-	case <-f.done:
-		return f.err
-	case <-ctx.Done():
-		return fmt.Errorf("publishing %s: no ack: %w: %w", m.Topic, sinks.ErrUnavailable, ctx.Err())
+	deadline := time.Now().Add(s.cfg.AckTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	go s.fly(e, o, record(m), m.Event != nil, deadline)
+	return nil
+}
+
+// attempt travels with a record through kafka-go as its WriterData: the
+// balancer notes the partition there. Balance runs in the goroutine that
+// calls WriteMessages (writer.go, WriteMessages), so no lock is needed.
+type attempt struct{ partition int }
+
+// partitionRecorder is the Java-compatible murmur2 balancer, noting the
+// partition it picks.
+type partitionRecorder struct{ kafkago.Murmur2Balancer }
+
+func (b partitionRecorder) Balance(msg kafkago.Message, partitions ...int) int {
+	p := b.Murmur2Balancer.Balance(msg, partitions...)
+	if a, ok := msg.WriterData.(*attempt); ok {
+		a.partition = p
+	}
+	return p
+}
+
+// fly writes r until it is stored, fails, or its outcome is unknown, then
+// settles o. It retries, before deadline, only failures that stored
+// nothing, creating the topic again when the broker lost it.
+func (s *Sink) fly(e *entry, o *op, r kafkago.Message, hasCE bool, deadline time.Time) {
+	defer s.flights.Done()
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	backoff := backoffMin
+	for try := 1; ; try++ {
+		a := &attempt{partition: -1}
+		r.WriterData = a
+		// The timestamp a read-back searches from.
+		r.Time = time.Now()
+		// Not ctx: WriteMessages returns early when its context ends while
+		// the record is still queued, to be sent later (writer.go,
+		// WriteMessages "case <-done"). Without a deadline it returns
+		// when kafka-go is done with the record: one produce request,
+		// bounded by WriteTimeout, after the batches before it.
+		err := s.writer.WriteMessages(context.Background(), r)
+		how, cause := judge(err)
+		if how == unknown && a.partition < 0 {
+			// Never balanced, so never batched nor sent.
+			how = notWritten
+		}
+		if how == notWritten && retryable(cause) && try < maxTries && ctx.Err() == nil {
+			if errors.Is(cause, kafkago.UnknownTopicOrPartition) {
+				// Deleted, or the broker lost its store: create it
+				// again with its settings, then write.
+				s.topics.invalidate(r.Topic)
+				s.ready.reset()
+				if err := s.topics.ensure(ctx, r.Topic); err != nil {
+					<-s.slots
+					s.dedup.finishWrite(e, o, notWritten, fmt.Errorf("publishing %s: %w: %w", r.Topic, sinks.ErrUnavailable, err))
+					return
+				}
+				continue
+			}
+			select {
+			case <-time.After(backoff):
+				backoff = min(2*backoff, backoffMax)
+				continue
+			case <-ctx.Done():
+			}
+		}
+		<-s.slots
+		if next := s.dedup.finishWrite(e, o, how, classify(r.Topic, err)); next != nil {
+			s.resolver.add(topicPartition{r.Topic, a.partition}, e, next, r, hasCE)
+		}
+		return
 	}
 }
 
-func (s *Sink) fly(f *flight, r kafkago.Message) {
-	defer s.flights.Done()
-	ctx, cancel := context.WithTimeout(context.Background(), s.flightLimit)
-	err := s.writer.WriteMessages(ctx, r)
-	cancel()
-	<-s.slots
-	s.dedup.finish(f, classify(r.Topic, err))
+// judge tells from a WriteMessages error whether the record was stored, was
+// certainly not, or may have been; cause is the error of the record's
+// batch, or err itself when the record was never batched.
+func judge(err error) (how outcome, cause error) {
+	if err == nil {
+		return written, nil
+	}
+	var werrs kafkago.WriteErrors
+	if !errors.As(err, &werrs) || len(werrs) != 1 || werrs[0] == nil {
+		// Refused before batching (writer.go, WriteMessages): too large,
+		// topic unknown to the metadata cache, writer closed.
+		return notWritten, err
+	}
+	cause = werrs[0]
+	var code kafkago.Error
+	if errors.As(cause, &code) {
+		switch code {
+		case kafkago.RequestTimedOut, kafkago.NotEnoughReplicasAfterAppend, kafkago.KafkaStorageError:
+			// The leader may have appended the record before failing.
+			return unknown, cause
+		default:
+			// The broker answered with an error: nothing was appended
+			// (or the broker was never reached: BrokerNotAvailable,
+			// SASL failures).
+			return notWritten, cause
+		}
+	}
+	var op *net.OpError
+	if errors.As(cause, &op) && op.Op == "dial" {
+		return notWritten, cause
+	}
+	// A timeout, a reset or EOF after the request may have been sent.
+	return unknown, cause
+}
+
+func retryable(cause error) bool {
+	var tooLarge kafkago.MessageTooLargeError
+	return !errors.As(cause, &tooLarge) && !errors.Is(cause, kafkago.MessageSizeTooLarge) &&
+		!errors.Is(cause, io.ErrClosedPipe)
 }
 
 // startFlight registers a flight unless the sink is closed; Close waits for
@@ -297,9 +426,10 @@ func (s *Sink) Close(ctx context.Context) error {
 	select {
 	case <-drained:
 	case <-ctx.Done():
-		// Records still in kafka-go end within flightLimit and report
-		// failure to callers that still wait; closing the writer now
-		// could hang on them (segmentio/kafka-go#1307).
+		// Records still in kafka-go end within the attempt timeout (after
+		// the batches queued before them) and report failure to callers
+		// that still wait; closing the writer now could hang on them
+		// (segmentio/kafka-go#1307).
 		go func() {
 			<-drained
 			s.shutdown()
@@ -320,14 +450,17 @@ func (s *Sink) Close(ctx context.Context) error {
 }
 
 func (s *Sink) shutdown() {
+	// Read-backs in progress end first: their ids are forgotten.
+	s.resolver.close()
 	s.writer.Close()
 	s.transport.CloseIdleConnections()
 	s.cancel()
 }
 
-// Ready reports whether a publish can succeed now: a broker answers and
-// the dead-letter topic is known. The answer is cached briefly so probes do
-// not load the broker.
+// Ready reports whether a publish can succeed now: a broker answers, and
+// every topic the sink publishes to exists on the broker or could be
+// created again just now. The answer is cached briefly so probes do not
+// load the broker.
 func (s *Sink) Ready(ctx context.Context) error {
 	if s.isClosed() {
 		return fmt.Errorf("kafka: %w", sinks.ErrClosed)
@@ -341,20 +474,25 @@ const probeTimeout = 800 * time.Millisecond
 
 // probe asks a broker for its API versions over the writer's connections,
 // which fails as soon as the broker is gone (the transport's metadata cache
-// would keep answering from memory), and checks the dead-letter topic in
-// that cache.
+// would keep answering from memory), then asks the broker whether each
+// topic the sink created or uses exists, creating again those it lost
+// (topics.verify): a broker restarted without its store is ready again as
+// soon as the topics are back, without waiting for a publish that a
+// not-ready instance would not get.
 func (s *Sink) probe(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	if _, err := s.client.ApiVersions(ctx, &kafkago.ApiVersionsRequest{}); err != nil {
 		return fmt.Errorf("%w: no broker of %v answers: %w", sinks.ErrUnavailable, s.cfg.Brokers, err)
 	}
-	present, err := s.topics.cached(ctx, s.dlqTopic())
-	if err != nil {
-		return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
+	names := s.topics.checked()
+	for _, name := range s.startTopics() {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
 	}
-	if !present {
-		return fmt.Errorf("%w: topic %s is missing", sinks.ErrUnavailable, s.dlqTopic())
+	if err := s.topics.verify(ctx, names); err != nil {
+		return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
 	}
 	return nil
 }

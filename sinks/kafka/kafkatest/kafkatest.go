@@ -1,7 +1,9 @@
 // Package kafkatest runs an in-process Kafka broker (franz-go's kfake) for
 // tests: on a free port of 127.0.0.1, storing under the test's temporary
 // directory, so it can be stopped and started again with its topics and
-// records, as a broker that goes down and comes back. It reads topics back
+// records, as a broker that goes down and comes back, or started again
+// empty, as a broker that lost its store. StartProcess runs one in a child
+// process instead, which a test can pause and resume. Both read topics back
 // with franz-go, a client independent of the one under test.
 package kafkatest
 
@@ -97,6 +99,37 @@ func (c *Cluster) Start(t testing.TB) {
 	t.Fatalf("kfake on %s: %v", c.Addr(), err)
 }
 
+// StartEmpty starts a stopped broker again on the same port with an empty
+// store: no topics, no records, as kfake restarted without a data
+// directory, or a broker whose disk was replaced.
+func (c *Cluster) StartEmpty(t testing.TB) {
+	t.Helper()
+	dir := t.TempDir()
+	c.mu.Lock()
+	c.dir = dir
+	c.mu.Unlock()
+	c.Start(t)
+}
+
+// DeleteTopic deletes topic, as an operator would with kafka-topics.sh.
+func (c *Cluster) DeleteTopic(t testing.TB, topic string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Addr())}, c.ClientOpts...)...)
+	if err != nil {
+		t.Fatalf("franz-go client: %v", err)
+	}
+	defer cl.Close()
+	res, err := kadm.NewClient(cl).DeleteTopic(ctx, topic)
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
+		t.Fatalf("deleting topic %s: %v", topic, err)
+	}
+}
+
 // Header is one record header.
 type Header struct {
 	Key   string
@@ -117,9 +150,16 @@ type Record struct {
 // order. A missing topic has none.
 func (c *Cluster) Records(t testing.TB, topic string) []Record {
 	t.Helper()
+	return ReadRecords(t, c.Addr(), topic, c.ClientOpts...)
+}
+
+// ReadRecords reads every record of topic from the broker at addr,
+// partition by partition in offset order. A missing topic has none.
+func ReadRecords(t testing.TB, addr, topic string, clientOpts ...kgo.Opt) []Record {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	opts := append([]kgo.Opt{kgo.SeedBrokers(c.Addr())}, c.ClientOpts...)
+	opts := append([]kgo.Opt{kgo.SeedBrokers(addr)}, clientOpts...)
 	admin, err := kgo.NewClient(opts...)
 	if err != nil {
 		t.Fatalf("franz-go client: %v", err)
@@ -173,6 +213,17 @@ func (c *Cluster) Records(t testing.TB, topic string) []Record {
 	return recs
 }
 
+// Header returns the first value of the header key, and whether it is
+// there.
+func (r Record) Header(key string) (string, bool) {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return h.Value, true
+		}
+	}
+	return "", false
+}
+
 func caughtUp(next, want map[int32]int64) bool {
 	for p, end := range want {
 		if next[p] < end {
@@ -185,9 +236,16 @@ func caughtUp(next, want map[int32]int64) bool {
 // Partitions is the number of partitions of topic, 0 when it is missing.
 func (c *Cluster) Partitions(t testing.TB, topic string) int {
 	t.Helper()
+	return PartitionsAt(t, c.Addr(), topic, c.ClientOpts...)
+}
+
+// PartitionsAt is the number of partitions of topic on the broker at addr,
+// 0 when it is missing.
+func PartitionsAt(t testing.TB, addr, topic string, clientOpts ...kgo.Opt) int {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Addr())}, c.ClientOpts...)...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, clientOpts...)...)
 	if err != nil {
 		t.Fatalf("franz-go client: %v", err)
 	}
