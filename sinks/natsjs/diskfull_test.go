@@ -16,6 +16,7 @@ import (
 
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
+	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
 
 // smallDisk mounts a tmpfs of size bytes for the test, or skips it: only
@@ -160,4 +161,71 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// An external server's disk fills up: its store fails a write and stops
+// acknowledging. The bridge cannot heal another process's store, but it
+// must tell: readiness 503 within 5 s of the first failed store, later
+// publishes answered at once, and storing again by itself once the
+// server is back with room (its operator freed space and restarted it).
+func TestExternalServerDiskFull(t *testing.T) {
+	dir := smallDisk(t, 16<<20)
+	srv := natstest.StartIn(t, dir)
+	c := config(srv.URL())
+	c.AckTimeout = 10 * time.Second
+	s := open(t, c)
+	body := bytes.Repeat([]byte{'x'}, 64<<10)
+	send := func(id string, within time.Duration) error {
+		m := event(id, "cv_upload_completed")
+		m.Body = append(append([]byte(`{"pad":"`), body...), `"}`...)
+		_, err := publish(t, s, m, within)
+		return err
+	}
+	if err := send("before", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	filler := fill(t, dir)
+	// Senders keep coming, each willing to wait 5 s.
+	filled := time.Now()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(stop); wg.Wait() }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); _ = send(fmt.Sprintf("filling-%d", i), 5*time.Second) }()
+		}
+	}()
+	eventually(t, 8*time.Second, "readiness to fail", func() bool { return ready(t, s) != nil })
+	t.Logf("readiness failed %v after the disk filled: %v", time.Since(filled).Round(100*time.Millisecond), ready(t, s))
+	if waited := time.Since(filled); waited > 6*time.Second {
+		t.Errorf("readiness failed %v after the disk filled, want within 5 s of the first failed store", waited)
+	}
+	start := time.Now()
+	if err := send("while-full", 10*time.Second); !errors.Is(err, sinks.ErrUnavailable) {
+		t.Errorf("publish on a full disk = %v, want ErrUnavailable", err)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Errorf("a publish on the full disk waited %v instead of being refused at once", waited)
+	}
+
+	close(stop)
+	wg.Wait()
+	stop = make(chan struct{})
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	srv.Restart(t)
+	eventually(t, 30*time.Second, "readiness after the server came back with room", func() bool { return ready(t, s) == nil })
+	if err := send("after", 5*time.Second); err != nil {
+		t.Errorf("publish after the server came back: %v", err)
+	}
 }

@@ -30,6 +30,11 @@ const (
 	// ack, while the server answers otherwise, before the stream is taken
 	// for one that stores nothing. One could be a slow disk.
 	silentAcksToFault = 3
+	// stallAfter is how long publishes may wait with not one ack coming
+	// back before the stream is taken for one that stores nothing: far
+	// beyond a healthy server's milliseconds, and short enough that
+	// readiness says so within 5 s of the first failed store.
+	stallAfter = 2500 * time.Millisecond
 	// faultRetryAfter is how long a fault whose end cannot be seen (no
 	// acknowledgements, an external server's store error) holds before the
 	// stream is tried again: if it still cannot store, a few publishes find
@@ -75,6 +80,13 @@ type faults struct {
 	current atomic.Pointer[fault]
 	// silent counts publishes in a row that got no ack.
 	silent atomic.Int32
+	// waiting counts publishes awaiting their ack; busySince (Unix
+	// nanoseconds) is when the count last rose from zero, and lastAck when
+	// the last ack came: with publishes waiting and neither recent, the
+	// stream has stalled.
+	waiting   atomic.Int64
+	busySince atomic.Int64
+	lastAck   atomic.Int64
 	// logMu keeps the "stopped storing" and "storing again" lines in order.
 	logMu sync.Mutex
 }
@@ -124,6 +136,31 @@ func (s *Sink) blocked() error {
 		return f.err
 	}
 	return nil
+}
+
+// started notes a publish now waiting for its ack.
+func (f *faults) started() {
+	if f.waiting.Add(1) == 1 {
+		f.busySince.Store(time.Now().UnixNano())
+	}
+}
+
+// finished notes a publish no longer waiting, acknowledged or not.
+func (f *faults) finished(acked bool) {
+	if acked {
+		f.lastAck.Store(time.Now().UnixNano())
+	}
+	f.waiting.Add(-1)
+}
+
+// stalled reports how long publishes have waited without one ack coming
+// back, when that is longer than stallAfter.
+func (f *faults) stalled() (time.Duration, bool) {
+	if f.waiting.Load() == 0 {
+		return 0, false
+	}
+	since := time.Duration(time.Now().UnixNano() - max(f.busySince.Load(), f.lastAck.Load()))
+	return since, since > stallAfter
 }
 
 // observe learns from a publish's outcome.
@@ -208,6 +245,10 @@ func (s *Sink) check(ctx context.Context) error {
 			s.setFault(ctx, err, faultLocal)
 			return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
 		}
+	}
+	if since, ok := s.faults.stalled(); ok && s.faults.current.Load() == nil {
+		s.setFault(ctx, fmt.Errorf("%d publishes have waited %s without one acknowledgement from stream %s (a full disk or a failed store?)",
+			s.faults.waiting.Load(), since.Round(100*time.Millisecond), s.cfg.Stream), faultUnseen)
 	}
 	info, err := s.streamInfo(ctx)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {

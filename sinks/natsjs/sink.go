@@ -105,8 +105,12 @@ func (s *Sink) publish(ctx context.Context, msg *nats.Msg, id string) (sinks.Ack
 	if err != nil {
 		return sinks.Ack{}, err
 	}
+	s.faults.started()
+	acked := false
+	defer func() { s.faults.finished(acked) }()
 	select {
 	case ack := <-future.Ok():
+		acked = true
 		return sinks.Ack{Duplicate: ack.Duplicate}, nil
 	case err := <-future.Err():
 		return sinks.Ack{}, err

@@ -22,13 +22,20 @@ type Server struct {
 // the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return StartIn(t, t.TempDir())
+}
+
+// StartIn is Start storing under dir, such as a small file system that a
+// test fills up.
+func StartIn(t testing.TB, dir string) *Server {
+	t.Helper()
 	s := &Server{opts: server.Options{
 		Host: "127.0.0.1",
 		// The first start binds a port of the kernel's choosing, so no other
 		// test can take it between choosing and binding; restarts reuse it.
 		Port:       server.RANDOM_PORT,
 		JetStream:  true,
-		StoreDir:   t.TempDir(),
+		StoreDir:   dir,
 		NoSigs:     true,
 		NoLog:      true,
 		MaxPayload: 8 << 20,
