@@ -58,11 +58,18 @@ func (h *Handler) Mount(mux *http.ServeMux, path string) {
 	mux.Handle(path, h)
 	mux.Handle(path+"/{$}", h)
 	mux.Handle(path+"/{token}", h)
+	// Deeper paths are nobody's: a JSON 404 rather than the mux's text.
+	mux.HandleFunc(path+"/{token}/{rest...}", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, codeNotFound,
+			fmt.Sprintf("no such path: Hirempire webhooks are POSTed to %s/<token>", path))
+	})
 }
 
 // outcome is what one request came to, for the log line.
 type outcome struct {
 	status int
+	// result is what became of a stored event: published or duplicate.
+	result string
 	code   string
 	event  string
 	id     string
@@ -94,6 +101,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if o.id != "" {
 		e = e.Str("id", o.id)
+	}
+	if o.result != "" {
+		e = e.Str("outcome", o.result)
 	}
 	if o.code != "" {
 		e = e.Str("error", o.code)
@@ -182,12 +192,12 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Eve
 	switch {
 	case err == nil && ack.Duplicate:
 		h.metrics.event(ev.Name, outcomeDuplicate)
-		writeOutcome(w, "duplicate", ev.ID)
-		o.status = http.StatusOK
+		writeOutcome(w, outcomeDuplicate, ev.ID)
+		o.status, o.result = http.StatusOK, outcomeDuplicate
 	case err == nil:
 		h.metrics.event(ev.Name, outcomePublished)
-		writeOutcome(w, "published", ev.ID)
-		o.status = http.StatusOK
+		writeOutcome(w, outcomePublished, ev.ID)
+		o.status, o.result = http.StatusOK, outcomePublished
 	case errors.Is(err, sinks.ErrTooLarge):
 		h.metrics.event(ev.Name, outcomeRejected)
 		o.status, o.code, o.detail = http.StatusRequestEntityTooLarge, codeTooLarge, err.Error()

@@ -45,14 +45,20 @@ func TestLogLine(t *testing.T) {
 	}
 	l := lines[0]
 	for k, want := range map[string]any{
-		"level":  "info",
-		"event":  "applicant_applied",
-		"id":     id,
-		"status": float64(http.StatusOK),
+		"level":   "info",
+		"event":   "applicant_applied",
+		"id":      id,
+		"status":  float64(http.StatusOK),
+		"outcome": "published",
 	} {
 		if l[k] != want {
 			t.Errorf("log %s = %v, want %v", k, l[k], want)
 		}
+	}
+	// The same event again says so.
+	wantOutcome(t, h.post(t, payload(t, "applicant_applied")), "duplicate")
+	if again := logLines(t, h.logs.String()); len(again) != 2 || again[1]["outcome"] != "duplicate" {
+		t.Errorf("log of a duplicate: %v, want outcome duplicate", again[len(again)-1])
 	}
 	if lat, ok := l["latency_ms"].(float64); !ok || lat <= 0 {
 		t.Errorf("log latency_ms = %v, want a positive number", l["latency_ms"])

@@ -26,3 +26,14 @@ func TestMethodNotAllowed(t *testing.T) {
 		t.Errorf("%d messages stored after refused methods, want none", n)
 	}
 }
+
+// A path deeper than the token is nobody's, and says so in JSON like every
+// other answer.
+func TestExtraPathSegmentIsJSONNotFound(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(t, http.MethodPost, h.webhookURL()+"/extra", bytes.NewReader(payload(t, "job_added")), nil)
+	wantError(t, r, http.StatusNotFound, codeNotFound)
+	if n := h.stored(t); n != 0 {
+		t.Errorf("%d messages stored, want none", n)
+	}
+}

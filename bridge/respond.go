@@ -18,6 +18,7 @@ const (
 	codeOverloaded   = "overloaded"
 	codeShutdown     = "shutting_down"
 	codeNotLive      = "cannot_recover"
+	codeNotFound     = "not_found"
 )
 
 type errorBody struct {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 duration=${1:-20s}
 conns=${2:-64}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 go build -o "$work/hirebridge" ./cmd/hirebridge
 go build -o "$work/noop" ./.ci/loadtest/noop
@@ -23,7 +23,9 @@ HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
   "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
 "$work/noop" 127.0.0.1:18090 &
 "$work/kfake" 19092 &
-mkdir -p "$work/naive-data" && "$work/naive" 127.0.0.1:18091 "$work/naive-data" &
+# Started directly, not after && in a subshell, so the trap stops it too.
+mkdir -p "$work/naive-data"
+"$work/naive" 127.0.0.1:18091 "$work/naive-data" &
 sleep 0.5
 HIREBRIDGE_SINK=kafka HIREBRIDGE_KAFKA_BROKERS=127.0.0.1:19092 \
 HIREBRIDGE_HTTP_ADDR=127.0.0.1:18081 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19091 \

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ const maxBodyBytes = 64<<20 - headerAllowance
 // Config is every setting, parsed once from HIREBRIDGE_* variables.
 type Config struct {
 	HTTPAddr      string `env:"HTTP_ADDR" envDefault:":8080"`
-	AdminAddr     string `env:"ADMIN_ADDR" envDefault:":9090"`
+	AdminAddr     string `env:"ADMIN_ADDR" envDefault:"127.0.0.1:9090"`
 	WebhookPath   string `env:"WEBHOOK_PATH" envDefault:"/webhooks/hirempire"`
 	WebhookToken  string `env:"WEBHOOK_TOKEN"`
 	MaxBodyBytes  int64  `env:"MAX_BODY_BYTES" envDefault:"1048576"`
@@ -56,6 +57,9 @@ type Config struct {
 	// tokenGenerated is true when no token was configured and one was drawn
 	// at random; only then is it logged.
 	tokenGenerated bool
+	// ignoredVars are set variables of the sink not chosen, said at start
+	// rather than silently ignored.
+	ignoredVars []string
 	// embeddedAddrSet is true when HIREBRIDGE_NATS_EMBEDDED_ADDR was given:
 	// a taken address is then an error rather than a cue to take a free port.
 	embeddedAddrSet bool
@@ -123,9 +127,19 @@ func loadConfig(environ []string) (Config, error) {
 	}
 	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: vars, Prefix: envPrefix})
 	if err != nil {
-		return Config{}, describeParseError(err)
+		return Config{}, describeParseError(err, vars)
 	}
 	_, cfg.embeddedAddrSet = vars[envPrefix+"NATS_EMBEDDED_ADDR"]
+	other := envPrefix + "KAFKA_"
+	if cfg.Sink == "kafka" {
+		other = envPrefix + "NATS_"
+	}
+	for name := range vars {
+		if strings.HasPrefix(name, other) {
+			cfg.ignoredVars = append(cfg.ignoredVars, name)
+		}
+	}
+	slices.Sort(cfg.ignoredVars)
 	if cfg.WebhookToken == "" {
 		cfg.WebhookToken = rand.Text()
 		cfg.tokenGenerated = true
@@ -209,6 +223,8 @@ func (c *Config) Validate() error {
 		check(d.v > 0, d.name, "must be a positive duration such as 10s, got %s", d.v)
 	}
 	check(c.ShutdownDelay >= 0, "SHUTDOWN_DELAY", "must not be negative")
+	// Retry-After carries whole seconds; 1500ms would be sent as 2.
+	check(c.RetryAfter%time.Second == 0, "RETRY_AFTER", "must be whole seconds such as 5s, got %s", c.RetryAfter)
 	check(c.NATS.StreamMaxAge >= 0, "NATS_STREAM_MAX_AGE", "must not be negative (0 keeps events until removed)")
 	check(c.NATS.StreamMaxBytes >= -1, "NATS_STREAM_MAX_BYTES", "must be a number of bytes, 0 (automatic) or -1 (no cap), got %d", c.NATS.StreamMaxBytes)
 	_, err := zerolog.ParseLevel(c.LogLevel)
@@ -239,19 +255,37 @@ func validPrefix(p string) bool {
 }
 
 // describeParseError names the variable behind a caarlos0/env error, which
-// itself names only the Go field.
-func describeParseError(err error) error {
+// itself names only the Go field, and says what the value should be in an
+// operator's words rather than strconv's.
+func describeParseError(err error, vars map[string]string) error {
 	var agg env.AggregateError
 	if errors.As(err, &agg) && len(agg.Errors) > 0 {
 		err = agg.Errors[0]
 	}
 	var pe env.ParseError
-	if errors.As(err, &pe) {
-		if key, ok := fieldVars()[pe.Name]; ok {
-			return fmt.Errorf("%s: %v", key, pe.Err)
-		}
+	if !errors.As(err, &pe) {
+		return err
 	}
-	return err
+	key, ok := fieldVars()[pe.Name]
+	if !ok {
+		return err
+	}
+	return fmt.Errorf("%s: %q is not %s", key, vars[key], expected(pe.Type))
+}
+
+// expected describes the values a field of type t takes.
+func expected(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "a duration such as 10s, 500ms or 2m"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		return "a whole number"
+	case t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64:
+		return "a whole number, 0 or more"
+	}
+	return "a valid " + t.String()
 }
 
 // fieldVars maps each Config field name to its variable. Field names are
@@ -286,7 +320,9 @@ func (c Config) MarshalZerologObject(e *zerolog.Event) {
 		Int("max_concurrent_requests", c.MaxConcurrent).
 		Int64("request_memory_bytes", c.RequestMemory).
 		Bool("strict", c.Strict).
-		Dur("publish_timeout", c.PublishTimeout)
+		Str("publish_timeout", c.PublishTimeout.String()).
+		Str("retry_after", c.RetryAfter.String()).
+		Str("read_timeout", c.ReadTimeout.String())
 	if c.Sink == "nats" {
 		e.Str("nats_url", redactURLs(c.NATS.URL)).
 			Str("nats_stream", c.NATS.Stream).

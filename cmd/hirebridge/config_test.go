@@ -24,7 +24,7 @@ func TestConfigDefaults(t *testing.T) {
 		got, want any
 	}{
 		{"HTTP_ADDR", cfg.HTTPAddr, ":8080"},
-		{"ADMIN_ADDR", cfg.AdminAddr, ":9090"},
+		{"ADMIN_ADDR", cfg.AdminAddr, "127.0.0.1:9090"},
 		{"WEBHOOK_PATH", cfg.WebhookPath, "/webhooks/hirempire"},
 		{"MAX_BODY_BYTES", cfg.MaxBodyBytes, int64(1048576)},
 		{"REQUEST_MEMORY_BYTES", cfg.RequestMemory, int64(32 << 20)},
@@ -84,6 +84,7 @@ func TestConfigBadValues(t *testing.T) {
 		{"PUBLISH_TIMEOUT", "0s"},
 		{"PUBLISH_TIMEOUT", "-1s"},
 		{"RETRY_AFTER", "0s"},
+		{"RETRY_AFTER", "1500ms"},
 		{"READ_TIMEOUT", "soon"},
 		{"SHUTDOWN_TIMEOUT", "0s"},
 		{"SHUTDOWN_DELAY", "-1s"},
@@ -155,6 +156,10 @@ func TestConfigBadValues(t *testing.T) {
 			}
 			msg := err.Error()
 			t.Log(msg)
+			// The operator's words, not a Go parser's.
+			if strings.Contains(msg, "strconv") || strings.Contains(msg, "time: ") || strings.Contains(msg, "invalid syntax") {
+				t.Errorf("error %q leaks Go internals", msg)
+			}
 			if strings.ContainsAny(msg, "\r\n") {
 				t.Errorf("error is more than one line: %q", msg)
 			}

@@ -13,6 +13,7 @@ import (
 	"runtime/metrics"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
@@ -26,6 +27,10 @@ import (
 // stops, in-flight requests finish, the sink flushes.
 func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	log := newLogger(cfg, stdout)
+	if len(cfg.ignoredVars) > 0 {
+		log.Warn().Strs("ignored", cfg.ignoredVars).Str("sink", cfg.Sink).
+			Msg("these variables configure the other sink and are ignored")
+	}
 	log.Info().Str("version", versionString()).Object("config", cfg).
 		Uint64("gc_percent", gcPercent()).Int64("memory_limit_bytes", debug.SetMemoryLimit(-1)).
 		Msg("starting")
@@ -139,7 +144,9 @@ func newLogger(cfg Config, stdout io.Writer) zerolog.Logger {
 	level, _ := zerolog.ParseLevel(cfg.LogLevel)
 	var w io.Writer = stdout
 	if cfg.LogFormat == "console" {
-		w = zerolog.ConsoleWriter{Out: stdout, TimeFormat: time.TimeOnly}
+		// Colours only for a terminal: escape codes in a file or a pipe
+		// are noise.
+		w = zerolog.ConsoleWriter{Out: stdout, TimeFormat: time.TimeOnly, NoColor: !isTerminal(stdout)}
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }
@@ -175,4 +182,9 @@ func writeEmbeddedURL(dataDir, url string) error {
 		return err
 	}
 	return os.WriteFile(embeddedURLFile(dataDir), []byte(url+"\n"), 0o640)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -95,7 +96,7 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 			log.Warn().Err(err).Msg("could not record the embedded server's address for `hirebridge tail`")
 		}
 		log.Info().Str("nats_url", url).Str("store", cfg.DataDir).
-			Str("subscribe", fmt.Sprintf("go run ./cmd/hirebridge tail   (or: nats --server %s sub '%s.>')", url, cfg.TopicPrefix)).
+			Str("subscribe", fmt.Sprintf("%s tail   (or: nats --server %s sub '%s.>')", selfCommand(), url, cfg.TopicPrefix)).
 			Msg("embedded NATS JetStream server running")
 		nc.InProcess = emb.Server
 		nc.Local = emb
@@ -170,7 +171,9 @@ func openKafka(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink,
 	if err != nil {
 		return nil, nil, kafkaVarError(err)
 	}
-	log.Info().Strs("brokers", kc.Brokers).Str("topics", cfg.TopicPrefix+".<event>").Msg("publishing to Kafka")
+	log.Info().Strs("brokers", kc.Brokers).Str("topics", cfg.TopicPrefix+".<event>").
+		Str("subscribe", fmt.Sprintf("kcat -b %s -C -t %s.applicant_applied -f '%%k %%h %%s\\n'", strings.Join(kc.Brokers, ","), cfg.TopicPrefix)).
+		Msg("publishing to Kafka")
 	return sink, func() {}, nil
 }
 
@@ -197,4 +200,15 @@ func embeddedStreamMaxBytes(emb *natsjs.Embedded) int64 {
 		return -1
 	}
 	return int64(free / 2)
+}
+
+// selfCommand is how the user started this binary, for hints to run it
+// again: `go run` builds into a temporary directory that means nothing to
+// type.
+func selfCommand() string {
+	exe := os.Args[0]
+	if strings.Contains(exe, "go-build") {
+		return "go run ./cmd/hirebridge"
+	}
+	return filepath.Base(exe)
 }
