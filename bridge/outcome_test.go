@@ -22,7 +22,7 @@ import (
 type sinkFunc func(context.Context, *sinks.Message) (sinks.Ack, error)
 
 func (f sinkFunc) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) { return f(ctx, m) }
-func (f sinkFunc) Close(context.Context) error                                    { return nil }
+func (f sinkFunc) Close(context.Context) error                                      { return nil }
 
 func handlerOver(t *testing.T, sink sinks.Sink) (*http.ServeMux, *Metrics) {
 	t.Helper()
