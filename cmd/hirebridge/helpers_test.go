@@ -51,6 +51,9 @@ type service struct {
 	logs       *lockedBuffer
 	stop       context.CancelFunc
 	done       chan error
+	// bound tells the addresses an in-process service listens on; a
+	// process started from the binary is found through its log instead.
+	bound chan [2]string
 }
 
 // freeAddr returns a loopback address nobody listens on right now.
@@ -103,11 +106,15 @@ func launch(t testing.TB, env map[string]string) *service {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{
-		env:  env,
-		logs: &lockedBuffer{},
-		stop: cancel,
-		done: make(chan error, 1),
+		env:   env,
+		logs:  &lockedBuffer{},
+		stop:  cancel,
+		done:  make(chan error, 1),
+		bound: make(chan [2]string, 1),
 	}
+	ctx = withListening(ctx, func(web, admin net.Addr) {
+		s.bound <- [2]string{"http://" + web.String(), "http://" + admin.String()}
+	})
 	go func() { s.done <- run(ctx, []string{"serve"}, environ(env), s.logs) }()
 	t.Cleanup(func() {
 		if err := s.shutdown(); err != nil {
@@ -143,7 +150,11 @@ func (s *service) waitReady(t testing.TB) {
 		default:
 		}
 		if s.admin == "" {
-			s.web, s.admin = listenURLs(s.logs.String())
+			select {
+			case addrs := <-s.bound:
+				s.web, s.admin = addrs[0], addrs[1]
+			default:
+			}
 		}
 		if s.admin != "" {
 			if status, _ := get(s.admin + "/readyz"); status == http.StatusOK {

@@ -24,8 +24,9 @@ import (
 
 // serve runs the receiver until ctx is cancelled (SIGTERM or SIGINT), then
 // shuts down in the order that loses nothing: readiness fails, the listener
-// stops, in-flight requests finish, the sink flushes.
-func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
+// stops, in-flight requests finish, the sink flushes. Whatever it opened is
+// closed on every path out, and every close error is reported.
+func serve(ctx context.Context, cfg Config, stdout io.Writer) (err error) {
 	log := newLogger(cfg, stdout)
 	if len(cfg.ignoredVars) > 0 {
 		log.Warn().Strs("ignored", cfg.ignoredVars).Str("sink", cfg.Sink).
@@ -35,29 +36,93 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Uint64("gc_percent", gcPercent()).Int64("memory_limit_bytes", debug.SetMemoryLimit(-1)).
 		Msg("starting")
 
-	// Listen first: a taken address is a start-up error, reported before any
-	// broker work.
-	webLn, err := net.Listen("tcp", cfg.HTTPAddr)
+	lns, err := listen(cfg)
 	if err != nil {
-		return fmt.Errorf("%sHTTP_ADDR: %w", envPrefix, err)
+		return err
 	}
-	defer webLn.Close()
-	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
-	if err != nil {
-		return fmt.Errorf("%sADMIN_ADDR: %w", envPrefix, err)
-	}
-	defer adminLn.Close()
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
+	defer lns.close()
 	sink, closeBroker, err := openSink(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeBroker()
-	instrumented := sinks.Instrument(sink, cfg.Sink, sinks.NewPublishLatency(reg))
+	app := wire(cfg, sink, log)
+	defer func() {
+		if err = errors.Join(err, app.shutdown(cfg)); err == nil {
+			log.Info().Msg("stopped")
+		}
+	}()
 
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- app.web.Serve(lns.web) }()
+	go func() { serveErr <- app.adminSrv.Serve(lns.admin) }()
+	logWebhookURL(log, cfg, lns.web.Addr())
+	log.Info().Str("admin_addr", lns.admin.Addr().String()).Msg("admin endpoints: /livez /readyz /metrics")
+	if hook, ok := ctx.Value(listeningKey{}).(func(web, admin net.Addr)); ok {
+		hook(lns.web.Addr(), lns.admin.Addr())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("serving HTTP: %w", err)
+	}
+	log.Info().Msg("shutting down: readiness fails, then in-flight requests finish")
+	app.admin.Drain()
+	if cfg.ShutdownDelay > 0 {
+		// Give load balancers time to see the failing readiness before the
+		// listener closes.
+		time.Sleep(cfg.ShutdownDelay)
+	}
+	return nil
+}
+
+// listeningKey carries, in serve's context, a function told the addresses
+// the listeners bound: tests reach the service through it rather than by
+// reading its logs.
+type listeningKey struct{}
+
+// withListening returns ctx with fn to be told the bound addresses.
+func withListening(ctx context.Context, fn func(web, admin net.Addr)) context.Context {
+	return context.WithValue(ctx, listeningKey{}, fn)
+}
+
+type listeners struct{ web, admin net.Listener }
+
+// listen binds both listeners first: a taken address is a start-up error,
+// reported before any broker work.
+func listen(cfg Config) (*listeners, error) {
+	web, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("%sHTTP_ADDR: %w", envPrefix, err)
+	}
+	admin, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		web.Close()
+		return nil, fmt.Errorf("%sADMIN_ADDR: %w", envPrefix, err)
+	}
+	return &listeners{web: web, admin: admin}, nil
+}
+
+// close releases listeners a server never took over (a start-up error);
+// Shutdown closes those it did, and closing again is harmless.
+func (l *listeners) close() {
+	l.web.Close()
+	l.admin.Close()
+}
+
+// app is the wired service: the webhook and admin servers over one sink.
+type app struct {
+	sink     *sinks.Instrumented
+	admin    *bridge.Admin
+	web      *http.Server
+	adminSrv *http.Server
+}
+
+func wire(cfg Config, sink sinks.Sink, log zerolog.Logger) *app {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	instrumented := sinks.Instrument(sink, cfg.Sink, sinks.NewPublishLatency(reg))
 	handler := bridge.NewHandler(bridge.Config{
 		Token:          cfg.WebhookToken,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -74,62 +139,48 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	admin := bridge.NewAdmin(instrumented, reg)
 
 	errLog := zerologWriter{log}
-	web := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		ReadTimeout:       cfg.ReadTimeout,
-		// The write deadline runs from the end of the headers, so it must
-		// cover reading the body and waiting for the broker.
-		WriteTimeout:   cfg.ReadTimeout + cfg.PublishTimeout + 5*time.Second,
-		IdleTimeout:    cfg.IdleTimeout,
-		MaxHeaderBytes: 64 << 10,
-		ErrorLog:       errLog.stdLogger(),
+	return &app{
+		sink:  instrumented,
+		admin: admin,
+		web: &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			// The write deadline runs from the end of the headers, so it
+			// must cover reading the body and waiting for the broker.
+			WriteTimeout:   cfg.ReadTimeout + cfg.PublishTimeout + 5*time.Second,
+			IdleTimeout:    cfg.IdleTimeout,
+			MaxHeaderBytes: 64 << 10,
+			ErrorLog:       errLog.stdLogger(),
+		},
+		adminSrv: &http.Server{
+			Handler:           admin,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			WriteTimeout:      cfg.ReadTimeout,
+			IdleTimeout:       cfg.IdleTimeout,
+			ErrorLog:          errLog.stdLogger(),
+		},
 	}
-	adminSrv := &http.Server{
-		Handler:           admin,
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.ReadTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		ErrorLog:          errLog.stdLogger(),
-	}
-	serveErr := make(chan error, 2)
-	go func() { serveErr <- web.Serve(webLn) }()
-	go func() { serveErr <- adminSrv.Serve(adminLn) }()
+}
 
-	logWebhookURL(log, cfg, webLn.Addr())
-	log.Info().Str("admin_addr", adminLn.Addr().String()).Msg("admin endpoints: /livez /readyz /metrics")
-
-	select {
-	case <-ctx.Done():
-	case err := <-serveErr:
-		return fmt.Errorf("serving HTTP: %w", err)
-	}
-
-	log.Info().Msg("shutting down: readiness fails, then in-flight requests finish")
-	admin.Drain()
-	if cfg.ShutdownDelay > 0 {
-		// Give load balancers time to see the failing readiness before the
-		// listener closes.
-		time.Sleep(cfg.ShutdownDelay)
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+// shutdown stops taking requests, lets those in flight finish, flushes the
+// sink, then stops the admin endpoints, all within the shutdown timeout.
+func (a *app) shutdown(cfg Config) error {
+	a.admin.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
-	if err := web.Shutdown(shutdownCtx); err != nil {
+	if err := a.web.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("waiting for in-flight requests: %w", err))
 	}
-	if err := instrumented.Close(shutdownCtx); err != nil {
+	if err := a.sink.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flushing the sink: %w", err))
 	}
-	if err := adminSrv.Shutdown(shutdownCtx); err != nil {
-		errs = append(errs, err)
+	if err := a.adminSrv.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stopping the admin endpoints: %w", err))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	log.Info().Msg("stopped")
-	return nil
+	return errors.Join(errs...)
 }
 
 // gcPercent reads GOGC's effective value; debug.SetGCPercent cannot read

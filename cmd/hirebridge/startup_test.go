@@ -45,8 +45,21 @@ func TestStartListenerTaken(t *testing.T) {
 	for _, variable := range []string{"HIREBRIDGE_HTTP_ADDR", "HIREBRIDGE_ADMIN_ADDR"} {
 		env := baseEnv(t, broker.URL())
 		env[variable] = held.Addr().String()
+		webAddr := freeAddr(t)
+		if variable == "HIREBRIDGE_ADMIN_ADDR" {
+			env["HIREBRIDGE_HTTP_ADDR"] = webAddr
+		}
 		if msg := startError(t, env); !strings.HasPrefix(msg, variable) {
 			t.Errorf("%s taken: error %q does not name it", variable, msg)
+		}
+		if variable == "HIREBRIDGE_ADMIN_ADDR" {
+			// The webhook listener bound before the failure is released.
+			l, err := net.Listen("tcp", webAddr)
+			if err != nil {
+				t.Errorf("the webhook address is still held after the start failed: %v", err)
+			} else {
+				l.Close()
+			}
 		}
 	}
 }

@@ -202,7 +202,7 @@ func (s *Sink) Close(ctx context.Context) error {
 	s.nc.SetClosedHandler(func(*nats.Conn) { close(drained) })
 	if err := s.nc.Drain(); err != nil {
 		s.nc.Close()
-		return nil
+		return fmt.Errorf("draining the NATS connection: %w", err)
 	}
 	select {
 	case <-drained:
