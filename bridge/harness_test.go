@@ -22,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/instrumented"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
@@ -39,7 +40,7 @@ const (
 
 // harness is the bridge as the binary wires it, against a real JetStream
 // server: handler and admin on their own httptest servers, the sink wrapped
-// in sinks.Instrument, metrics on a registry of their own.
+// in instrumented.Wrap, metrics on a registry of their own.
 type harness struct {
 	t       testing.TB
 	nats    *natstest.Server
@@ -111,15 +112,15 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	})
 
 	h := &harness{t: t, nats: srv, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
-	instrumented := sinks.Instrument(sink, "nats", sinks.NewPublishLatency(h.reg))
-	h.sink, h.cfg = instrumented, o.cfg
+	wrapped := instrumented.Wrap(sink, "nats", instrumented.NewPublishLatency(h.reg))
+	h.sink, h.cfg = wrapped, o.cfg
 	h.log = zerolog.New(h.logs).Level(o.logLevel).With().Timestamp().Logger()
-	h.handler = NewHandler(o.cfg, instrumented, h.log, NewMetrics(h.reg))
+	h.handler = NewHandler(o.cfg, wrapped, h.log, NewMetrics(h.reg))
 	h.mux = http.NewServeMux()
 	h.handler.Mount(h.mux, testPath)
 	h.web = httptest.NewServer(h.mux)
 	t.Cleanup(h.web.Close)
-	h.admin = NewAdmin(instrumented, h.reg)
+	h.admin = NewAdmin(wrapped, h.reg)
 	h.adm = httptest.NewServer(h.admin)
 	t.Cleanup(h.adm.Close)
 	h.reader = openReader(t, srv.URL())

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hirebridge/hirebridge/bridge"
 	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/instrumented"
 )
 
 // serve runs the receiver until ctx is cancelled (SIGTERM or SIGINT), then
@@ -113,7 +114,7 @@ func (l *listeners) close() {
 
 // app is the wired service: the webhook and admin servers over one sink.
 type app struct {
-	sink     *sinks.Instrumented
+	sink     *instrumented.Sink
 	admin    *bridge.Admin
 	web      *http.Server
 	adminSrv *http.Server
@@ -122,7 +123,7 @@ type app struct {
 func wire(cfg Config, sink sinks.Sink, log zerolog.Logger) *app {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	instrumented := sinks.Instrument(sink, cfg.Sink, sinks.NewPublishLatency(reg))
+	wrapped := instrumented.Wrap(sink, cfg.Sink, instrumented.NewPublishLatency(reg))
 	handler := bridge.NewHandler(bridge.Config{
 		Token:          cfg.WebhookToken,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -133,14 +134,14 @@ func wire(cfg Config, sink sinks.Sink, log zerolog.Logger) *app {
 		RetryAfter:     cfg.RetryAfter,
 		MaxConcurrent:  cfg.MaxConcurrent,
 		RequestMemory:  cfg.RequestMemory,
-	}, instrumented, log, bridge.NewMetrics(reg))
+	}, wrapped, log, bridge.NewMetrics(reg))
 	mux := http.NewServeMux()
 	handler.Mount(mux, cfg.WebhookPath)
-	admin := bridge.NewAdmin(instrumented, reg)
+	admin := bridge.NewAdmin(wrapped, reg)
 
 	errLog := zerologWriter{log}
 	return &app{
-		sink:  instrumented,
+		sink:  wrapped,
 		admin: admin,
 		web: &http.Server{
 			Handler:           mux,

@@ -14,6 +14,7 @@ import (
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/kafka"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
+	"github.com/hirebridge/hirebridge/sinks/natsjs/embedded"
 )
 
 // headerAllowance is room for headers above the body limit: the embedded
@@ -67,7 +68,7 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 		if err != nil {
 			return nil, nil, err
 		}
-		emb, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{
+		emb, err := embedded.Start(embedded.Config{
 			Addr:               cfg.NATS.EmbeddedAddr,
 			FallbackToFreePort: !cfg.embeddedAddrSet,
 			DataDir:            cfg.DataDir,
@@ -194,7 +195,7 @@ func kafkaVarError(err error) error {
 // its write completes, so a full disk can lose a few acknowledged events.
 // With the cap, a full stream refuses new events (503) long before the
 // disk fills. Where free space cannot be read, there is no cap.
-func embeddedStreamMaxBytes(emb *natsjs.Embedded) int64 {
+func embeddedStreamMaxBytes(emb *embedded.Server) int64 {
 	free, ok := emb.FreeSpace()
 	if !ok {
 		return -1

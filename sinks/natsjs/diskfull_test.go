@@ -15,7 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hirebridge/hirebridge/sinks"
-	"github.com/hirebridge/hirebridge/sinks/natsjs"
+	"github.com/hirebridge/hirebridge/sinks/natsjs/embedded"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
 
@@ -63,7 +63,7 @@ func fill(t *testing.T, dir string) string {
 func TestDiskFullThenFreed(t *testing.T) {
 	dir := smallDisk(t, 16<<20)
 	var logs syncBuffer
-	emb, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{
+	emb, err := embedded.Start(embedded.Config{
 		Addr: "127.0.0.1:0", DataDir: dir, MaxPayload: 1 << 20,
 		Log: zerolog.New(&logs),
 	})

@@ -198,6 +198,13 @@ func (s *Sink) Close(ctx context.Context) error {
 	case <-s.js.PublishAsyncComplete():
 	case <-ctx.Done():
 	}
+	if !s.nc.IsConnected() {
+		// Reconnecting: there is nothing to drain (publishes fail at once
+		// while disconnected), and the acks still awaited can no longer
+		// come.
+		s.nc.Close()
+		return nil
+	}
 	drained := make(chan struct{})
 	s.nc.SetClosedHandler(func(*nats.Conn) { close(drained) })
 	if err := s.nc.Drain(); err != nil {

@@ -1,4 +1,4 @@
-package natsjs
+package embedded
 
 import (
 	"errors"
@@ -69,7 +69,7 @@ var ErrStoreFailed = errors.New("the embedded JetStream store failed a write")
 
 // StoreFault is non-nil while the store is broken: publishes would wait
 // for acknowledgements that never come.
-func (e *Embedded) StoreFault() error {
+func (e *Server) StoreFault() error {
 	failure, since, _ := e.health.state()
 	if failure == "" {
 		return nil
@@ -80,7 +80,7 @@ func (e *Embedded) StoreFault() error {
 
 // Live is non-nil when the server cannot recover by itself: it stopped, or
 // JetStream would not come back after a store failure, time after time.
-func (e *Embedded) Live() error {
+func (e *Server) Live() error {
 	if !e.Running() {
 		return errors.New("the embedded NATS server is not running")
 	}
@@ -90,7 +90,7 @@ func (e *Embedded) Live() error {
 	return nil
 }
 
-func (e *Embedded) watch() {
+func (e *Server) watch() {
 	defer close(e.done)
 	t := time.NewTicker(watchInterval)
 	defer t.Stop()
@@ -106,7 +106,7 @@ func (e *Embedded) watch() {
 
 // heal restarts JetStream on the same store once a failed store has room
 // again. The streams are recovered from disk, as at a process restart.
-func (e *Embedded) heal() {
+func (e *Server) heal() {
 	failure, _, _ := e.health.state()
 	if failure == "" {
 		return
@@ -131,4 +131,4 @@ func (e *Embedded) heal() {
 }
 
 // FreeSpace is the space left on the store's file system, when known.
-func (e *Embedded) FreeSpace() (uint64, bool) { return freeSpace(e.storeDir) }
+func (e *Server) FreeSpace() (uint64, bool) { return freeSpace(e.storeDir) }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package natsjs
+package embedded
 
 // freeSpace is unknown here: a broken store is restarted on every watch
 // interval, and fails again while the disk is full.

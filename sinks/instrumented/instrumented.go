@@ -1,22 +1,26 @@
-package sinks
+// Package instrumented wraps a sink to observe publish latency, so that no
+// broker package, nor the core sinks package, carries metrics code.
+package instrumented
 
 import (
 	"context"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // Instrumented wraps a sink to observe publish latency, labelled by sink
 // name, so no broker package carries metrics code of its own.
-type Instrumented struct {
-	Sink
+type Sink struct {
+	sinks.Sink
 	latency prometheus.Observer
 }
 
 var (
-	_ ReadinessChecker = (*Instrumented)(nil)
-	_ LivenessChecker  = (*Instrumented)(nil)
+	_ sinks.ReadinessChecker = (*Sink)(nil)
+	_ sinks.LivenessChecker  = (*Sink)(nil)
 )
 
 // NewPublishLatency registers hirebridge_publish_duration_seconds on reg.
@@ -30,12 +34,12 @@ func NewPublishLatency(reg prometheus.Registerer) *prometheus.HistogramVec {
 	return h
 }
 
-// Instrument returns s observing into latency under the label name.
-func Instrument(s Sink, name string, latency *prometheus.HistogramVec) *Instrumented {
-	return &Instrumented{Sink: s, latency: latency.WithLabelValues(name)}
+// Wrap returns s observing into latency under the label name.
+func Wrap(s sinks.Sink, name string, latency *prometheus.HistogramVec) *Sink {
+	return &Sink{Sink: s, latency: latency.WithLabelValues(name)}
 }
 
-func (i *Instrumented) Publish(ctx context.Context, m *Message) (Ack, error) {
+func (i *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
 	start := time.Now()
 	ack, err := i.Sink.Publish(ctx, m)
 	i.latency.Observe(time.Since(start).Seconds())
@@ -44,8 +48,8 @@ func (i *Instrumented) Publish(ctx context.Context, m *Message) (Ack, error) {
 
 // Ready passes through to the wrapped sink; a sink that cannot tell is
 // taken as ready.
-func (i *Instrumented) Ready(ctx context.Context) error {
-	if rc, ok := i.Sink.(ReadinessChecker); ok {
+func (i *Sink) Ready(ctx context.Context) error {
+	if rc, ok := i.Sink.(sinks.ReadinessChecker); ok {
 		return rc.Ready(ctx)
 	}
 	return nil
@@ -53,8 +57,8 @@ func (i *Instrumented) Ready(ctx context.Context) error {
 
 // Live passes through to the wrapped sink; a sink that cannot tell is
 // taken as live.
-func (i *Instrumented) Live() error {
-	if lc, ok := i.Sink.(LivenessChecker); ok {
+func (i *Sink) Live() error {
+	if lc, ok := i.Sink.(sinks.LivenessChecker); ok {
 		return lc.Live()
 	}
 	return nil

@@ -1,6 +1,6 @@
 //go:build unix
 
-package natsjs
+package embedded
 
 import "golang.org/x/sys/unix"
 

@@ -1,4 +1,8 @@
-package natsjs
+// Package embedded runs the in-process NATS JetStream server of the
+// zero-configuration default, and heals its store after a write failure.
+// It is apart from the sink so that a bridge on an external server does
+// not link nats-server.
+package embedded
 
 import (
 	"errors"
@@ -12,9 +16,9 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// EmbeddedConfig configures the in-process JetStream server of the
+// Config configures the in-process JetStream server of the
 // zero-configuration default.
-type EmbeddedConfig struct {
+type Config struct {
 	// Addr is the client address, host:port.
 	Addr string
 	// FallbackToFreePort lets the server take a free port when Addr is in
@@ -29,8 +33,8 @@ type EmbeddedConfig struct {
 	Log        zerolog.Logger
 }
 
-// Embedded is a running embedded server.
-type Embedded struct {
+// Server is a running embedded server.
+type Server struct {
 	*server.Server
 	// FellBack is true when the configured address was taken and the server
 	// listens on a free port instead.
@@ -49,9 +53,9 @@ type Embedded struct {
 // ErrAddrInUse means the embedded server's address is taken.
 var ErrAddrInUse = errors.New("address already in use")
 
-// StartEmbedded starts a JetStream server storing on disk under
+// Start starts a JetStream server storing on disk under
 // c.DataDir, so events survive restarts.
-func StartEmbedded(c EmbeddedConfig) (*Embedded, error) {
+func Start(c Config) (*Server, error) {
 	host, portText, err := net.SplitHostPort(c.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("embedded server address %q: %w", c.Addr, err)
@@ -86,7 +90,7 @@ func StartEmbedded(c EmbeddedConfig) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded NATS server: %w", err)
 	}
-	e := &Embedded{
+	e := &Server{
 		Server:   srv,
 		FellBack: fellBack,
 		storeDir: opts.StoreDir,
@@ -106,7 +110,7 @@ func StartEmbedded(c EmbeddedConfig) (*Embedded, error) {
 }
 
 // Stop shuts the server down and waits until its store is closed.
-func (e *Embedded) Stop() {
+func (e *Server) Stop() {
 	close(e.stop)
 	<-e.done
 	e.Shutdown()
