@@ -46,7 +46,7 @@ func NewHandler(cfg Config, sink sinks.Sink, log zerolog.Logger, metrics *Metric
 		tokens:          newTokenChecker(cfg.Token),
 		slots:           make(chan struct{}, cfg.MaxConcurrent),
 		budget:          newMemoryBudget(cfg.RequestMemory, budgetWait),
-		dlq:             cfg.Prefix + "." + schema.DeadLetterName,
+		dlq:             sinks.DeadLetterTopic(cfg.Prefix),
 	}
 }
 
@@ -173,7 +173,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Event) outcome {
 	msg := &sinks.Message{
-		Topic: h.cfg.Prefix + "." + ev.Name,
+		Topic: sinks.Topic(h.cfg.Prefix, ev.Name),
 		ID:    ev.ID,
 		Key:   ev.Key,
 		Body:  ev.Body,

@@ -3,6 +3,8 @@ package schema
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // MaxNameLength bounds event names so that a subject or topic built from one
@@ -43,11 +45,8 @@ func NormalizeName(raw string) (string, bool) {
 	return name, true
 }
 
-// DeadLetterName is the last part of the dead-letter subject or topic.
-const DeadLetterName = "dlq"
-
 // IsDeadLetterName reports whether a normalized event name would publish
 // onto the dead letters or beneath them, where an event must never go.
 func IsDeadLetterName(name string) bool {
-	return name == DeadLetterName || strings.HasPrefix(name, DeadLetterName+".")
+	return name == sinks.DeadLetterName || strings.HasPrefix(name, sinks.DeadLetterName+".")
 }

@@ -172,7 +172,7 @@ func openKafka(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink,
 	if err != nil {
 		return nil, nil, kafkaVarError(err)
 	}
-	log.Info().Strs("brokers", kc.Brokers).Str("topics", cfg.TopicPrefix+".<event>").
+	log.Info().Strs("brokers", kc.Brokers).Str("topics", sinks.Topic(cfg.TopicPrefix, "<event>")).
 		Str("subscribe", fmt.Sprintf("kcat -b %s -C -t %s.applicant_applied -f '%%k %%h %%s\\n'", strings.Join(kc.Brokers, ","), cfg.TopicPrefix)).
 		Msg("publishing to Kafka")
 	return sink, func() {}, nil

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // tail prints events from the stream as JSON lines, one per message, with
@@ -30,7 +32,7 @@ func tail(ctx context.Context, args []string, environ []string, stdout io.Writer
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	subject := cfg.TopicPrefix + ".>"
+	subject := sinks.AllTopics(cfg.TopicPrefix)
 	if fs.NArg() > 0 {
 		subject = fs.Arg(0)
 	}

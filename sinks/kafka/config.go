@@ -15,6 +15,8 @@ import (
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // Config says which brokers to publish to, how to authenticate, and how the
@@ -135,11 +137,11 @@ func (c Config) Validate() error {
 	if c.Prefix == "" {
 		return fieldErr("Prefix", "is required")
 	}
-	if err := checkTopic(c.Prefix + ".dlq"); err != nil {
+	if err := checkTopic(sinks.DeadLetterTopic(c.Prefix)); err != nil {
 		return fieldErr("Prefix", "%q does not make a Kafka topic name: %v", c.Prefix, err)
 	}
 	for _, t := range c.KnownTypes {
-		if err := checkTopic(c.Prefix + "." + t); err != nil {
+		if err := checkTopic(sinks.Topic(c.Prefix, t)); err != nil {
 			return fieldErr("KnownTypes", "%q does not make a Kafka topic name: %v", t, err)
 		}
 	}

@@ -161,14 +161,14 @@ func (s *Sink) ensureStartTopics(ctx context.Context) error {
 	return nil
 }
 
-func (s *Sink) dlqTopic() string { return s.cfg.Prefix + ".dlq" }
+func (s *Sink) dlqTopic() string { return sinks.DeadLetterTopic(s.cfg.Prefix) }
 
 // startTopics are the dead-letter topic and the topics of the known types.
 func (s *Sink) startTopics() []string {
 	ts := make([]string, 0, 1+len(s.cfg.KnownTypes))
 	ts = append(ts, s.dlqTopic())
 	for _, t := range s.cfg.KnownTypes {
-		ts = append(ts, s.cfg.Prefix+"."+t)
+		ts = append(ts, sinks.Topic(s.cfg.Prefix, t))
 	}
 	return ts
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // ErrStreamMismatch means an existing stream does not capture the prefix:
@@ -16,7 +18,7 @@ var ErrStreamMismatch = errors.New("stream does not capture the subjects")
 // ensureStream creates the stream when missing. An existing stream is used as
 // it is, provided one of its subjects captures prefix.>.
 func ensureStream(ctx context.Context, js jetstream.JetStream, c Config) error {
-	want := c.Prefix + ".>"
+	want := sinks.AllTopics(c.Prefix)
 	stream, err := js.Stream(ctx, c.Stream)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
@@ -56,7 +58,7 @@ func streamConfig(c Config) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        c.Stream,
 		Description: "Hirempire webhooks published by hirebridge",
-		Subjects:    []string{c.Prefix + ".>"},
+		Subjects:    []string{sinks.AllTopics(c.Prefix)},
 		Storage:     jetstream.FileStorage,
 		Replicas:    c.StreamReplicas,
 		MaxAge:      c.StreamMaxAge,

@@ -103,7 +103,7 @@ func testHeaders(t *testing.T, h Harness) {
 	}
 	unkeyed := event(h.Prefix()+".company_updated", "id-unkeyed", "", 1)
 	dead := &sinks.Message{
-		Topic: h.Prefix() + ".dlq",
+		Topic: sinks.DeadLetterTopic(h.Prefix()),
 		ID:    "id-dead",
 		Body:  []byte("not json {"),
 		Headers: []sinks.Header{
