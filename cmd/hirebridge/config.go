@@ -13,7 +13,11 @@ import (
 	"github.com/caarlos0/env/v11"
 	"github.com/rs/zerolog"
 
-	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/bridge"
+	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/kafka"
+	"github.com/hirebridge/hirebridge/sinks/natsjs"
+	"github.com/hirebridge/hirebridge/sinks/natsjs/embedded"
 )
 
 const envPrefix = "HIREBRIDGE_"
@@ -22,26 +26,18 @@ const envPrefix = "HIREBRIDGE_"
 // (its max_pending, 64 MiB); the embedded server refuses to start beyond it.
 const maxBodyBytes = 64<<20 - headerAllowance
 
-// Config is every setting, parsed once from HIREBRIDGE_* variables.
+// Config is every setting, parsed once from HIREBRIDGE_* variables. Each
+// part owns its settings: the env tags, defaults and checks of the webhook
+// handler, the sinks and the embedded server are on their own Config
+// types; the binary composes them and owns only what is its own (the
+// listeners, the data directory, logging, shutdown).
 type Config struct {
-	HTTPAddr      string `env:"HTTP_ADDR" envDefault:":8080"`
-	AdminAddr     string `env:"ADMIN_ADDR" envDefault:"127.0.0.1:9090"`
-	WebhookPath   string `env:"WEBHOOK_PATH" envDefault:"/webhooks/hirempire"`
-	WebhookToken  string `env:"WEBHOOK_TOKEN"`
-	MaxBodyBytes  int64  `env:"MAX_BODY_BYTES" envDefault:"1048576"`
-	MaxConcurrent int    `env:"MAX_CONCURRENT_REQUESTS" envDefault:"1024"`
-	// RequestMemory is the byte budget of all requests in progress: bodies
-	// being read and their decoded size.
-	RequestMemory int64 `env:"REQUEST_MEMORY_BYTES" envDefault:"33554432"`
-	Strict        bool  `env:"STRICT" envDefault:"false"`
-
+	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8080"`
+	AdminAddr   string `env:"ADMIN_ADDR" envDefault:"127.0.0.1:9090"`
+	WebhookPath string `env:"WEBHOOK_PATH" envDefault:"/webhooks/hirempire"`
 	Sink        string `env:"SINK" envDefault:"nats"`
-	TopicPrefix string `env:"TOPIC_PREFIX" envDefault:"hirempire"`
-	EventSource string `env:"EVENT_SOURCE" envDefault:"https://app.hirempire.com"`
 	DataDir     string `env:"DATA_DIR" envDefault:"./data"`
 
-	PublishTimeout    time.Duration `env:"PUBLISH_TIMEOUT" envDefault:"10s"`
-	RetryAfter        time.Duration `env:"RETRY_AFTER" envDefault:"5s"`
 	ReadHeaderTimeout time.Duration `env:"READ_HEADER_TIMEOUT" envDefault:"5s"`
 	ReadTimeout       time.Duration `env:"READ_TIMEOUT" envDefault:"30s"`
 	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"120s"`
@@ -51,83 +47,36 @@ type Config struct {
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
 
-	NATS  NATSConfig  `envPrefix:"NATS_"`
-	Kafka KafkaConfig `envPrefix:"KAFKA_"`
+	Bridge   bridge.Config
+	NATS     natsjs.Config   `envPrefix:"NATS_"`
+	Embedded embedded.Config `envPrefix:"NATS_"`
+	Kafka    kafka.Config    `envPrefix:"KAFKA_"`
 
 	// tokenGenerated is true when no token was configured and one was drawn
 	// at random; only then is it logged.
 	tokenGenerated bool
-	// ignoredVars are set variables of the sink not chosen, said at start
-	// rather than silently ignored.
-	ignoredVars []string
 	// embeddedAddrSet is true when HIREBRIDGE_NATS_EMBEDDED_ADDR was given:
 	// a taken address is then an error rather than a cue to take a free port.
 	embeddedAddrSet bool
-}
-
-// NATSConfig is the NATS sink's section.
-type NATSConfig struct {
-	URL            string        `env:"URL"`
-	EmbeddedAddr   string        `env:"EMBEDDED_ADDR" envDefault:"127.0.0.1:4222"`
-	Stream         string        `env:"STREAM" envDefault:"HIREMPIRE"`
-	StreamReplicas int           `env:"STREAM_REPLICAS" envDefault:"1"`
-	StreamMaxAge   time.Duration `env:"STREAM_MAX_AGE" envDefault:"0s"`
-	// StreamMaxBytes 0 is automatic: half the free space under the data
-	// directory for the embedded server, no cap on an external one.
-	StreamMaxBytes int64 `env:"STREAM_MAX_BYTES" envDefault:"0"`
-	// DuplicateWindow costs JetStream about 150 bytes of memory per event
-	// within it: a minute, half of JetStream's own default, keeps it under
-	// 100 MB at the highest rate a pod takes.
-	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"1m"`
-	MaxPending      int           `env:"MAX_PENDING" envDefault:"4096"`
-	ReconnectWait   time.Duration `env:"RECONNECT_WAIT" envDefault:"2s"`
-	CredsFile       string        `env:"CREDS_FILE"`
-	NkeySeedFile    string        `env:"NKEY_SEED_FILE"`
-	User            string        `env:"USER"`
-	Password        string        `env:"PASSWORD"`
-	Token           string        `env:"TOKEN"`
-	TLSCAFile       string        `env:"TLS_CA_FILE"`
-	TLSCertFile     string        `env:"TLS_CERT_FILE"`
-	TLSKeyFile      string        `env:"TLS_KEY_FILE"`
-}
-
-// KafkaConfig is the Kafka sink's section.
-type KafkaConfig struct {
-	Brokers           []string      `env:"BROKERS"`
-	ClientID          string        `env:"CLIENT_ID" envDefault:"hirebridge"`
-	Partitions        int           `env:"PARTITIONS" envDefault:"3"`
-	ReplicationFactor int           `env:"REPLICATION_FACTOR" envDefault:"1"`
-	BatchTimeout      time.Duration `env:"BATCH_TIMEOUT" envDefault:"2ms"`
-	SASLMechanism     string        `env:"SASL_MECHANISM"`
-	SASLUsername      string        `env:"SASL_USERNAME"`
-	SASLPassword      string        `env:"SASL_PASSWORD"`
-	TLS               bool          `env:"TLS" envDefault:"false"`
-	KafkaTLSCAFile    string        `env:"TLS_CA_FILE"`
-	KafkaTLSCertFile  string        `env:"TLS_CERT_FILE"`
-	KafkaTLSKeyFile   string        `env:"TLS_KEY_FILE"`
-	DedupWindowSize   int           `env:"DEDUP_WINDOW_SIZE" envDefault:"100000"`
-	DedupWindowAge    time.Duration `env:"DEDUP_WINDOW_AGE" envDefault:"10m"`
-}
-
-// secretVars may also be given as <NAME>_FILE, the path of a file holding
-// the value, as Kubernetes mounts secrets.
-var secretVars = []string{
-	"WEBHOOK_TOKEN",
-	"NATS_PASSWORD",
-	"NATS_TOKEN",
-	"KAFKA_SASL_PASSWORD",
+	// ignoredVars are set variables of the sink not chosen, said at start
+	// rather than silently ignored.
+	ignoredVars []string
 }
 
 // loadConfig parses and validates the environment. Its errors are one line
 // naming the variable at fault.
 func loadConfig(environ []string) (Config, error) {
 	vars := env.ToMap(environ)
-	if err := readSecretFiles(vars); err != nil {
+	all := settingsOf(&Config{})
+	if err := readSecretFiles(vars, all); err != nil {
 		return Config{}, err
 	}
 	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: vars, Prefix: envPrefix})
 	if err != nil {
-		return Config{}, describeParseError(err, vars)
+		return Config{}, describeParseError(err, vars, all)
+	}
+	if err := explicitZeros(vars, &cfg); err != nil {
+		return Config{}, err
 	}
 	_, cfg.embeddedAddrSet = vars[envPrefix+"NATS_EMBEDDED_ADDR"]
 	other := envPrefix + "KAFKA_"
@@ -140,8 +89,8 @@ func loadConfig(environ []string) (Config, error) {
 		}
 	}
 	slices.Sort(cfg.ignoredVars)
-	if cfg.WebhookToken == "" {
-		cfg.WebhookToken = rand.Text()
+	if cfg.Bridge.Token == "" {
+		cfg.Bridge.Token = rand.Text()
 		cfg.tokenGenerated = true
 	}
 	if err := cfg.Validate(); err != nil {
@@ -150,28 +99,52 @@ func loadConfig(environ []string) (Config, error) {
 	return cfg, nil
 }
 
-func readSecretFiles(vars map[string]string) error {
-	for _, name := range secretVars {
-		key := envPrefix + name
-		path, ok := vars[key+"_FILE"]
+// readSecretFiles reads each secret setting from <NAME>_FILE when that is
+// given, as Kubernetes mounts secrets.
+func readSecretFiles(vars map[string]string, all []setting) error {
+	for _, s := range all {
+		if !s.Secret {
+			continue
+		}
+		path, ok := vars[s.Var+"_FILE"]
 		if !ok || path == "" {
 			continue
 		}
-		if vars[key] != "" {
-			return fmt.Errorf("%s and %s_FILE are both set; set one", key, key)
+		if vars[s.Var] != "" {
+			return fmt.Errorf("%s and %s_FILE are both set; set one", s.Var, s.Var)
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return fmt.Errorf("%s_FILE: %w", key, err)
+			return fmt.Errorf("%s_FILE: %w", s.Var, err)
 		}
 		// Editors and kubectl leave a trailing newline that is not part of
 		// the secret.
-		vars[key] = strings.TrimRight(string(b), "\r\n")
+		vars[s.Var] = strings.TrimRight(string(b), "\r\n")
 	}
 	return nil
 }
 
-// Validate checks what the types alone cannot.
+// explicitZeros refuses a variable set to zero where its default is not:
+// the parts take a zero as "use the default", and a variable set to zero
+// is a mistake to report, not a default to apply.
+func explicitZeros(vars map[string]string, cfg *Config) error {
+	defaults := defaultConfig()
+	byPath := map[string]setting{}
+	for _, d := range settingsOf(&defaults) {
+		byPath[d.Path] = d
+	}
+	for _, s := range settingsOf(cfg) {
+		if _, set := vars[s.Var]; !set || s.value.Kind() == reflect.Bool || s.value.Kind() == reflect.String {
+			continue
+		}
+		if s.value.IsZero() && !byPath[s.Path].value.IsZero() {
+			return fmt.Errorf("%s: must not be %s (its default is %s)", s.Var, vars[s.Var], s.Default)
+		}
+	}
+	return nil
+}
+
+// Validate checks the binary's own settings, then each part's.
 func (c *Config) Validate() error {
 	var errs []error
 	check := func(ok bool, name, format string, args ...any) {
@@ -180,84 +153,70 @@ func (c *Config) Validate() error {
 		}
 	}
 	check(c.Sink == "nats" || c.Sink == "kafka", "SINK", "%q is not a sink; use nats or kafka", c.Sink)
-	if c.Sink == "kafka" {
-		// kafka.Config takes a zero as "use the default"; a variable set to
-		// zero is a mistake to report, not a default to apply. The window
-		// is what answers a Kafka retry "duplicate": it can be made small,
-		// not turned off.
-		k := c.Kafka
-		check(k.Partitions >= 1, "KAFKA_PARTITIONS", "must be at least 1, got %d", k.Partitions)
-		check(k.ReplicationFactor >= 1, "KAFKA_REPLICATION_FACTOR", "must be at least 1, got %d", k.ReplicationFactor)
-		check(k.BatchTimeout > 0, "KAFKA_BATCH_TIMEOUT", "must be a positive duration such as 2ms")
-		check(k.DedupWindowSize >= 1, "KAFKA_DEDUP_WINDOW_SIZE", "must be at least 1, got %d", k.DedupWindowSize)
-		check(k.DedupWindowAge > 0, "KAFKA_DEDUP_WINDOW_AGE", "must be a positive duration such as 10m")
-		// Everything else the sink checks itself, named by variable.
-		if err := kafkaConfig(*c, zerolog.Nop()).Validate(); err != nil {
-			errs = append(errs, kafkaVarError(err))
-		}
-	}
 	check(strings.HasPrefix(c.WebhookPath, "/") && !strings.HasSuffix(c.WebhookPath, "/") &&
 		!strings.ContainsAny(c.WebhookPath, "{} ?#"),
 		"WEBHOOK_PATH", "%q must start with / and not end with /, without {, }, spaces, ? or #", c.WebhookPath)
-	check(len(c.WebhookToken) >= 16, "WEBHOOK_TOKEN", "must be at least 16 characters")
-	check(!strings.ContainsAny(c.WebhookToken, "/?#& "), "WEBHOOK_TOKEN", "must not contain /, ?, #, & or spaces, since it goes in a URL")
-	check(c.MaxBodyBytes > 0, "MAX_BODY_BYTES", "must be positive, got %d", c.MaxBodyBytes)
-	check(c.MaxBodyBytes <= maxBodyBytes, "MAX_BODY_BYTES", "must be at most %d, got %d", maxBodyBytes, c.MaxBodyBytes)
-	check(c.MaxConcurrent > 0, "MAX_CONCURRENT_REQUESTS", "must be positive, got %d", c.MaxConcurrent)
-	// Reading a body at the limit takes up to twice its size as the buffer
-	// doubles, and decoding it more: below four times, bodies near the
-	// limit could never be served.
-	check(c.RequestMemory >= 4*c.MaxBodyBytes, "REQUEST_MEMORY_BYTES",
-		"must be at least 4 times HIREBRIDGE_MAX_BODY_BYTES (%d), got %d", 4*c.MaxBodyBytes, c.RequestMemory)
-	check(validPrefix(c.TopicPrefix), "TOPIC_PREFIX", "%q must be dot-separated tokens of lowercase letters, digits, '_' and '-'", c.TopicPrefix)
-	check(c.EventSource != "", "EVENT_SOURCE", "must not be empty")
+	check(c.Bridge.MaxBodyBytes <= maxBodyBytes, "MAX_BODY_BYTES", "must be at most %d, got %d", maxBodyBytes, c.Bridge.MaxBodyBytes)
 	for _, d := range []struct {
 		name string
 		v    time.Duration
 	}{
-		{"PUBLISH_TIMEOUT", c.PublishTimeout}, {"RETRY_AFTER", c.RetryAfter},
 		{"READ_HEADER_TIMEOUT", c.ReadHeaderTimeout}, {"READ_TIMEOUT", c.ReadTimeout},
 		{"IDLE_TIMEOUT", c.IdleTimeout}, {"SHUTDOWN_TIMEOUT", c.ShutdownTimeout},
-		{"NATS_RECONNECT_WAIT", c.NATS.ReconnectWait}, {"NATS_DUPLICATE_WINDOW", c.NATS.DuplicateWindow},
 	} {
 		check(d.v > 0, d.name, "must be a positive duration such as 10s, got %s", d.v)
 	}
 	check(c.ShutdownDelay >= 0, "SHUTDOWN_DELAY", "must not be negative")
-	// Retry-After carries whole seconds; 1500ms would be sent as 2.
-	check(c.RetryAfter%time.Second == 0, "RETRY_AFTER", "must be whole seconds such as 5s, got %s", c.RetryAfter)
-	check(c.NATS.StreamMaxAge >= 0, "NATS_STREAM_MAX_AGE", "must not be negative (0 keeps events until removed)")
-	check(c.NATS.StreamMaxBytes >= -1, "NATS_STREAM_MAX_BYTES", "must be a number of bytes, 0 (automatic) or -1 (no cap), got %d", c.NATS.StreamMaxBytes)
 	_, err := zerolog.ParseLevel(c.LogLevel)
 	check(err == nil && c.LogLevel != "", "LOG_LEVEL", "%q is not one of trace, debug, info, warn, error", c.LogLevel)
 	check(c.LogFormat == "json" || c.LogFormat == "console", "LOG_FORMAT", "%q is not json or console", c.LogFormat)
-	check(c.NATS.Stream != "" && !strings.ContainsAny(c.NATS.Stream, ".*> \t"), "NATS_STREAM", "%q must be a name without '.', '*', '>' or spaces", c.NATS.Stream)
-	check(c.NATS.StreamReplicas >= 1 && c.NATS.StreamReplicas <= 5, "NATS_STREAM_REPLICAS", "must be 1 to 5, got %d", c.NATS.StreamReplicas)
-	check(c.NATS.MaxPending > 0, "NATS_MAX_PENDING", "must be positive, got %d", c.NATS.MaxPending)
-	check((c.NATS.TLSCertFile == "") == (c.NATS.TLSKeyFile == ""), "NATS_TLS_CERT_FILE", "and HIREBRIDGE_NATS_TLS_KEY_FILE must be set together")
 	// Only the first is reported: the SPEC asks for one line.
 	if len(errs) > 0 {
 		return errs[0]
 	}
+	if err := c.Bridge.Validate(); err != nil {
+		return c.varError(err)
+	}
+	switch c.Sink {
+	case "nats":
+		return c.varError(natsConfig(*c).Validate())
+	case "kafka":
+		return c.varError(kafkaConfig(*c, zerolog.Nop()).Validate())
+	}
 	return nil
 }
 
-func validPrefix(p string) bool {
-	if p == "" {
-		return false
+// sharedVars name the variables behind part fields the binary sets from
+// settings it shares among parts.
+var sharedVars = map[string]string{
+	"Prefix":      envPrefix + "TOPIC_PREFIX",
+	"AckTimeout":  envPrefix + "PUBLISH_TIMEOUT",
+	"MaxInFlight": envPrefix + "MAX_CONCURRENT_REQUESTS",
+}
+
+// varError names the variable behind a field a part refused (at
+// validation, or at open for an unreadable file).
+func (c *Config) varError(err error) error {
+	var fe *sinks.FieldError
+	if !errors.As(err, &fe) {
+		return err
 	}
-	for _, tok := range strings.Split(p, ".") {
-		name, ok := schema.NormalizeName(tok)
-		if !ok || name != tok || strings.Contains(tok, ".") {
-			return false
+	section := map[string]string{"bridge": "Bridge", "nats": "NATS", "kafka": "Kafka"}[fe.Section]
+	for _, s := range settingsOf(c) {
+		if s.Path == section+"."+fe.Field {
+			return fmt.Errorf("%s: %s", s.Var, fe.Problem)
 		}
 	}
-	return true
+	if v, ok := sharedVars[fe.Field]; ok {
+		return fmt.Errorf("%s: %s", v, fe.Problem)
+	}
+	return err
 }
 
 // describeParseError names the variable behind a caarlos0/env error, which
 // itself names only the Go field, and says what the value should be in an
 // operator's words rather than strconv's.
-func describeParseError(err error, vars map[string]string) error {
+func describeParseError(err error, vars map[string]string, all []setting) error {
 	var agg env.AggregateError
 	if errors.As(err, &agg) && len(agg.Errors) > 0 {
 		err = agg.Errors[0]
@@ -266,11 +225,14 @@ func describeParseError(err error, vars map[string]string) error {
 	if !errors.As(err, &pe) {
 		return err
 	}
-	key, ok := fieldVars()[pe.Name]
-	if !ok {
-		return err
+	// Only fields of other types than string fail to parse, and their names
+	// are unique (a test holds them to it).
+	for _, s := range all {
+		if s.field == pe.Name && s.value.Kind() != reflect.String {
+			return fmt.Errorf("%s: %q is not %s", s.Var, vars[s.Var], expected(pe.Type))
+		}
 	}
-	return fmt.Errorf("%s: %q is not %s", key, vars[key], expected(pe.Type))
+	return err
 }
 
 // expected describes the values a field of type t takes.
@@ -288,63 +250,17 @@ func expected(t reflect.Type) string {
 	return "a valid " + t.String()
 }
 
-// fieldVars maps each Config field name to its variable. Field names are
-// unique across sections, which the config test checks.
-func fieldVars() map[string]string {
-	out := map[string]string{}
-	var walk func(t reflect.Type, prefix string)
-	walk = func(t reflect.Type, prefix string) {
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if p, ok := f.Tag.Lookup("envPrefix"); ok {
-				walk(f.Type, prefix+p)
-				continue
-			}
-			if name, _, _ := strings.Cut(f.Tag.Get("env"), ","); name != "" {
-				out[f.Name] = prefix + name
-			}
-		}
-	}
-	walk(reflect.TypeFor[Config](), envPrefix)
-	return out
-}
-
-// MarshalZerologObject logs the configuration with secrets masked.
+// MarshalZerologObject logs every setting of the service and of its sink,
+// from the same fields `hirebridge config` lists, with secrets masked.
 func (c Config) MarshalZerologObject(e *zerolog.Event) {
-	e.Str("sink", c.Sink).
-		Str("http_addr", c.HTTPAddr).
-		Str("admin_addr", c.AdminAddr).
-		Str("webhook_path", c.WebhookPath).
-		Str("topic_prefix", c.TopicPrefix).
-		Int64("max_body_bytes", c.MaxBodyBytes).
-		Int("max_concurrent_requests", c.MaxConcurrent).
-		Int64("request_memory_bytes", c.RequestMemory).
-		Bool("strict", c.Strict).
-		Str("publish_timeout", c.PublishTimeout.String()).
-		Str("retry_after", c.RetryAfter.String()).
-		Str("read_timeout", c.ReadTimeout.String())
-	if c.Sink == "nats" {
-		e.Str("nats_url", redactURLs(c.NATS.URL)).
-			Str("nats_stream", c.NATS.Stream).
-			Bool("nats_auth", c.NATS.CredsFile != "" || c.NATS.NkeySeedFile != "" || c.NATS.User != "" || c.NATS.Token != "").
-			Bool("nats_tls", c.NATS.TLSCAFile != "" || c.NATS.TLSCertFile != "")
-	}
+	other := "Kafka."
 	if c.Sink == "kafka" {
-		e.Strs("kafka_brokers", c.Kafka.Brokers).
-			Str("kafka_sasl_mechanism", c.Kafka.SASLMechanism).
-			Bool("kafka_tls", c.Kafka.TLS)
+		other = "NATS."
 	}
-}
-
-// redactURLs hides user info in comma-separated URLs.
-func redactURLs(urls string) string {
-	parts := strings.Split(urls, ",")
-	for i, p := range parts {
-		if at := strings.LastIndex(p, "@"); at >= 0 {
-			if scheme := strings.Index(p, "://"); scheme >= 0 && scheme < at {
-				parts[i] = p[:scheme+3] + "REDACTED" + p[at:]
-			}
+	for _, s := range settingsOf(&c) {
+		if strings.HasPrefix(s.Path, other) || (c.Sink == "kafka" && strings.HasPrefix(s.Path, "Embedded.")) {
+			continue
 		}
+		e.Str(strings.ToLower(strings.TrimPrefix(s.Var, envPrefix)), s.display())
 	}
-	return strings.Join(parts, ",")
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,32 +27,32 @@ func TestConfigDefaults(t *testing.T) {
 		{"HTTP_ADDR", cfg.HTTPAddr, ":8080"},
 		{"ADMIN_ADDR", cfg.AdminAddr, "127.0.0.1:9090"},
 		{"WEBHOOK_PATH", cfg.WebhookPath, "/webhooks/hirempire"},
-		{"MAX_BODY_BYTES", cfg.MaxBodyBytes, int64(1048576)},
-		{"REQUEST_MEMORY_BYTES", cfg.RequestMemory, int64(32 << 20)},
+		{"MAX_BODY_BYTES", cfg.Bridge.MaxBodyBytes, int64(1048576)},
+		{"REQUEST_MEMORY_BYTES", cfg.Bridge.RequestMemory, int64(32 << 20)},
 		{"SINK", cfg.Sink, "nats"},
-		{"TOPIC_PREFIX", cfg.TopicPrefix, "hirempire"},
-		{"NATS_URL", cfg.NATS.URL, ""},
-		{"NATS_EMBEDDED_ADDR", cfg.NATS.EmbeddedAddr, "127.0.0.1:4222"},
+		{"TOPIC_PREFIX", cfg.Bridge.Prefix, "hirempire"},
+		{"NATS_URL", cfg.NATS.URLs, ""},
+		{"NATS_EMBEDDED_ADDR", cfg.Embedded.Addr, "127.0.0.1:4222"},
 		{"DATA_DIR", cfg.DataDir, "./data"},
 		{"NATS_STREAM", cfg.NATS.Stream, "HIREMPIRE"},
-		{"PUBLISH_TIMEOUT", cfg.PublishTimeout, 10 * time.Second},
+		{"PUBLISH_TIMEOUT", cfg.Bridge.PublishTimeout, 10 * time.Second},
 		{"LOG_LEVEL", cfg.LogLevel, "info"},
 		{"LOG_FORMAT", cfg.LogFormat, "json"},
-		{"EVENT_SOURCE", cfg.EventSource, "https://app.hirempire.com"},
+		{"EVENT_SOURCE", cfg.Bridge.Source, "https://app.hirempire.com"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("HIREBRIDGE_%s default = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if !cfg.tokenGenerated || len(cfg.WebhookToken) < 16 {
-		t.Errorf("no token configured: generated=%v %q, want a random one", cfg.tokenGenerated, cfg.WebhookToken)
+	if !cfg.tokenGenerated || len(cfg.Bridge.Token) < 16 {
+		t.Errorf("no token configured: generated=%v %q, want a random one", cfg.tokenGenerated, cfg.Bridge.Token)
 	}
 	if cfg.embeddedAddrSet {
 		t.Error("the embedded address counts as set when it was not")
 	}
 	again, _ := loadConfig(nil)
-	if again.WebhookToken == cfg.WebhookToken {
+	if again.Bridge.Token == cfg.Bridge.Token {
 		t.Error("two starts generated the same token")
 	}
 }
@@ -69,9 +70,9 @@ func TestConfigValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.PublishTimeout != 1500*time.Millisecond || cfg.TopicPrefix != "acme.hirempire-prod" ||
-		cfg.NATS.StreamReplicas != 3 || !cfg.Strict || cfg.WebhookToken != testToken || cfg.tokenGenerated ||
-		!cfg.embeddedAddrSet || cfg.NATS.EmbeddedAddr != "127.0.0.1:4333" {
+	if cfg.Bridge.PublishTimeout != 1500*time.Millisecond || cfg.Bridge.Prefix != "acme.hirempire-prod" ||
+		cfg.NATS.StreamReplicas != 3 || !cfg.Bridge.Strict || cfg.Bridge.Token != testToken || cfg.tokenGenerated ||
+		!cfg.embeddedAddrSet || cfg.Embedded.Addr != "127.0.0.1:4333" {
 		t.Errorf("config = %+v", cfg)
 	}
 }
@@ -198,17 +199,17 @@ func TestConfigSecretFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.WebhookToken != testToken || cfg.tokenGenerated {
-		t.Errorf("webhook token = %q (generated %v), want the file's content without the newline", cfg.WebhookToken, cfg.tokenGenerated)
+	if cfg.Bridge.Token != testToken || cfg.tokenGenerated {
+		t.Errorf("webhook token = %q (generated %v), want the file's content without the newline", cfg.Bridge.Token, cfg.tokenGenerated)
 	}
-	if cfg.NATS.Password != "pass word" {
-		t.Errorf("NATS password = %q", cfg.NATS.Password)
+	if cfg.NATS.Auth.Password != "pass word" {
+		t.Errorf("NATS password = %q", cfg.NATS.Auth.Password)
 	}
-	if cfg.NATS.Token != "nats-tok" {
-		t.Errorf("NATS token = %q", cfg.NATS.Token)
+	if cfg.NATS.Auth.Token != "nats-tok" {
+		t.Errorf("NATS token = %q", cfg.NATS.Auth.Token)
 	}
-	if cfg.Kafka.SASLPassword != "kafka-pw" {
-		t.Errorf("Kafka SASL password = %q", cfg.Kafka.SASLPassword)
+	if cfg.Kafka.SASL.Password != "kafka-pw" {
+		t.Errorf("Kafka SASL password = %q", cfg.Kafka.SASL.Password)
 	}
 
 	for _, tt := range []struct {
@@ -240,39 +241,32 @@ func TestConfigSecretFiles(t *testing.T) {
 	}
 }
 
-// fieldVars maps Go field names to variables, so a field name used in two
-// sections would send a parse error to the wrong variable.
+// A parse error names only the Go field, so the names of fields that can
+// fail to parse (all but strings) must be unique across the parts.
 func TestConfigFieldNamesUnique(t *testing.T) {
 	seen := map[string]string{}
-	var walk func(reflect.Type, string)
-	walk = func(typ reflect.Type, path string) {
-		for i := range typ.NumField() {
-			f := typ.Field(i)
-			if _, ok := f.Tag.Lookup("envPrefix"); ok {
-				walk(f.Type, path+f.Name+".")
-				continue
-			}
-			if f.Tag.Get("env") == "" {
-				continue
-			}
-			if other, dup := seen[f.Name]; dup {
-				t.Errorf("field name %s is used by %s and %s", f.Name, other, path+f.Name)
-			}
-			seen[f.Name] = path + f.Name
+	for _, s := range settingsOf(&Config{}) {
+		if s.value.Kind() == reflect.String {
+			continue
 		}
+		if other, dup := seen[s.field]; dup {
+			t.Errorf("field name %s is used by %s and %s", s.field, other, s.Path)
+		}
+		seen[s.field] = s.Path
 	}
-	walk(reflect.TypeFor[Config](), "")
-	vars := fieldVars()
-	if len(vars) != len(seen) {
-		t.Errorf("fieldVars has %d entries for %d fields", len(vars), len(seen))
+	vars := map[string]string{}
+	for _, s := range settingsOf(&Config{}) {
+		vars[s.Path] = s.Var
 	}
-	for _, check := range []struct{ field, want string }{
-		{"PublishTimeout", "HIREBRIDGE_PUBLISH_TIMEOUT"},
-		{"StreamReplicas", "HIREBRIDGE_NATS_STREAM_REPLICAS"},
-		{"TLSKeyFile", "HIREBRIDGE_NATS_TLS_KEY_FILE"},
+	for path, want := range map[string]string{
+		"Bridge.PublishTimeout": "HIREBRIDGE_PUBLISH_TIMEOUT",
+		"NATS.StreamReplicas":   "HIREBRIDGE_NATS_STREAM_REPLICAS",
+		"NATS.TLS.KeyFile":      "HIREBRIDGE_NATS_TLS_KEY_FILE",
+		"Embedded.Addr":         "HIREBRIDGE_NATS_EMBEDDED_ADDR",
+		"Kafka.SASL.Password":   "HIREBRIDGE_KAFKA_SASL_PASSWORD",
 	} {
-		if got := vars[check.field]; got != check.want {
-			t.Errorf("fieldVars[%s] = %q, want %q", check.field, got, check.want)
+		if got := vars[path]; got != want {
+			t.Errorf("the variable of %s is %q, want %q", path, got, want)
 		}
 	}
 }
@@ -292,14 +286,14 @@ func TestConfigLogHidesSecrets(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	log := zerolog.New(&buf)
-	log.Info().Object("config", cfg).Msg("starting")
+	log.Info().Object("config", &cfg).Msg("starting")
 	logged := buf.String()
 	for _, s := range secrets {
 		if strings.Contains(logged, s) {
 			t.Errorf("the logged config contains the secret %q: %s", s, logged)
 		}
 	}
-	for _, want := range []string{"nats-1:4222", "nats://nats-2:4222", `"nats_auth":true`, `"topic_prefix":"hirempire"`} {
+	for _, want := range []string{"nats-1:4222", "nats://nats-2:4222", `"nats_user":"bridge"`, `"nats_password":"REDACTED"`, `"topic_prefix":"hirempire"`, `"publish_timeout":"10s"`} {
 		if !strings.Contains(logged, want) {
 			t.Errorf("the logged config lacks %s: %s", want, logged)
 		}
@@ -335,5 +329,44 @@ func TestVersion(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"bogus"}, nil, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Errorf("an unknown command: %v", err)
+	}
+}
+
+// `hirebridge config` lists every variable the parts declare, with its
+// default and the value in effect, secrets masked; the README documents
+// each one. Both come from the same fields, so a new setting cannot be
+// left out of either.
+func TestConfigCommandAndREADME(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"config"}, []string{
+		"HIREBRIDGE_NATS_PASSWORD=hunter2-secret",
+		"HIREBRIDGE_PUBLISH_TIMEOUT=3s",
+	}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := out.String()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := settingsOf(&Config{})
+	if len(all) < 40 {
+		t.Fatalf("only %d settings found: has the layout changed?", len(all))
+	}
+	for _, s := range all {
+		if !strings.Contains(listed, s.Var+" ") {
+			t.Errorf("hirebridge config does not list %s", s.Var)
+		}
+		if !strings.Contains(string(readme), "`"+s.Var+"`") {
+			t.Errorf("the README does not document %s", s.Var)
+		}
+	}
+	if strings.Contains(listed, "hunter2-secret") || !strings.Contains(listed, "REDACTED") {
+		t.Errorf("hirebridge config shows a secret or does not mask it:\n%s", listed)
+	}
+	// Default, then the value in effect.
+	if !regexp.MustCompile(`(?m)^HIREBRIDGE_PUBLISH_TIMEOUT +10s +3s$`).MatchString(listed) {
+		t.Errorf("hirebridge config does not show the default and the value in effect:\n%s", listed)
 	}
 }

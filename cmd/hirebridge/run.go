@@ -27,6 +27,12 @@ func run(ctx context.Context, args []string, environ []string, stdout io.Writer)
 		return err
 	case "tail":
 		return tail(ctx, args, environ, stdout)
+	case "config":
+		cfg, err := loadConfig(environ)
+		if err != nil {
+			return err
+		}
+		return printConfig(stdout, cfg)
 	case "help", "--help", "-h":
 		_, err := io.WriteString(stdout, usage)
 		return err
@@ -41,6 +47,8 @@ Usage:
   hirebridge [serve]      receive webhooks (configured by HIREBRIDGE_* variables)
   hirebridge tail [-all] [SUBJECT]
                           print events as they arrive on the NATS stream
+  hirebridge config       print every variable, its default and its value
+                          (secrets masked)
   hirebridge version      print the version
 `
 

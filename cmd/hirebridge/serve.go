@@ -33,7 +33,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) (err error) {
 		log.Warn().Strs("ignored", cfg.ignoredVars).Str("sink", cfg.Sink).
 			Msg("these variables configure the other sink and are ignored")
 	}
-	log.Info().Str("version", versionString()).Object("config", cfg).
+	log.Info().Str("version", versionString()).Object("config", &cfg).
 		Uint64("gc_percent", gcPercent()).Int64("memory_limit_bytes", debug.SetMemoryLimit(-1)).
 		Msg("starting")
 
@@ -124,17 +124,7 @@ func wire(cfg Config, sink sinks.Sink, log zerolog.Logger) *app {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	wrapped := instrumented.Wrap(sink, cfg.Sink, instrumented.NewPublishLatency(reg))
-	handler := bridge.NewHandler(bridge.Config{
-		Token:          cfg.WebhookToken,
-		MaxBodyBytes:   cfg.MaxBodyBytes,
-		Prefix:         cfg.TopicPrefix,
-		Source:         cfg.EventSource,
-		Strict:         cfg.Strict,
-		PublishTimeout: cfg.PublishTimeout,
-		RetryAfter:     cfg.RetryAfter,
-		MaxConcurrent:  cfg.MaxConcurrent,
-		RequestMemory:  cfg.RequestMemory,
-	}, wrapped, log, bridge.NewMetrics(reg))
+	handler := bridge.NewHandler(cfg.Bridge, wrapped, log, bridge.NewMetrics(reg))
 	mux := http.NewServeMux()
 	handler.Mount(mux, cfg.WebhookPath)
 	admin := bridge.NewAdmin(wrapped, reg)
@@ -149,7 +139,7 @@ func wire(cfg Config, sink sinks.Sink, log zerolog.Logger) *app {
 			ReadTimeout:       cfg.ReadTimeout,
 			// The write deadline runs from the end of the headers, so it
 			// must cover reading the body and waiting for the broker.
-			WriteTimeout:   cfg.ReadTimeout + cfg.PublishTimeout + 5*time.Second,
+			WriteTimeout:   cfg.ReadTimeout + cfg.Bridge.PublishTimeout + 5*time.Second,
 			IdleTimeout:    cfg.IdleTimeout,
 			MaxHeaderBytes: 64 << 10,
 			ErrorLog:       errLog.stdLogger(),
@@ -213,7 +203,7 @@ func logWebhookURL(log zerolog.Logger, cfg Config, addr net.Addr) {
 	port := addr.(*net.TCPAddr).Port
 	token := "<HIREBRIDGE_WEBHOOK_TOKEN>"
 	if cfg.tokenGenerated {
-		token = cfg.WebhookToken
+		token = cfg.Bridge.Token
 	}
 	url := fmt.Sprintf("http://%s%s/%s", net.JoinHostPort(host, fmt.Sprint(port)), cfg.WebhookPath, token)
 	e := log.Info().Str("webhook_url", url)

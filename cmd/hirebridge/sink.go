@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,44 +34,29 @@ func openSink(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 	}
 }
 
-// natsConfig is the NATS sink's configuration, shared with `tail`.
+// natsConfig is the NATS sink's configuration, shared with `tail`: its own
+// settings, and those the binary shares among parts.
 func natsConfig(cfg Config) natsjs.Config {
-	return natsjs.Config{
-		URLs:            cfg.NATS.URL,
-		Stream:          cfg.NATS.Stream,
-		Prefix:          cfg.TopicPrefix,
-		StreamReplicas:  cfg.NATS.StreamReplicas,
-		StreamMaxAge:    cfg.NATS.StreamMaxAge,
-		StreamMaxBytes:  cfg.NATS.StreamMaxBytes,
-		DuplicateWindow: cfg.NATS.DuplicateWindow,
-		MaxPending:      cfg.NATS.MaxPending,
-		AckTimeout:      cfg.PublishTimeout,
-		ReconnectWait:   cfg.NATS.ReconnectWait,
-		Auth: natsjs.Auth{
-			CredsFile:    cfg.NATS.CredsFile,
-			NkeySeedFile: cfg.NATS.NkeySeedFile,
-			User:         cfg.NATS.User,
-			Password:     cfg.NATS.Password,
-			Token:        cfg.NATS.Token,
-		},
-		TLS: natsjs.TLS{CAFile: cfg.NATS.TLSCAFile, CertFile: cfg.NATS.TLSCertFile, KeyFile: cfg.NATS.TLSKeyFile},
-	}
+	nc := cfg.NATS
+	nc.Prefix = cfg.Bridge.Prefix
+	nc.AckTimeout = cfg.Bridge.PublishTimeout
+	return nc
 }
 
 func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
 	nc := natsConfig(cfg)
 	nc.Log = log
 	release := func() {}
-	if cfg.NATS.URL == "" {
+	if cfg.NATS.URLs == "" {
 		lock, err := lockDataDir(cfg.DataDir)
 		if err != nil {
 			return nil, nil, err
 		}
 		emb, err := embedded.Start(embedded.Config{
-			Addr:               cfg.NATS.EmbeddedAddr,
+			Addr:               cfg.Embedded.Addr,
 			FallbackToFreePort: !cfg.embeddedAddrSet,
 			DataDir:            cfg.DataDir,
-			MaxPayload:         int32(cfg.MaxBodyBytes + headerAllowance),
+			MaxPayload:         int32(cfg.Bridge.MaxBodyBytes + headerAllowance),
 			Log:                log.With().Str("component", "nats-server").Logger(),
 		})
 		if err != nil {
@@ -90,14 +74,14 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 		}
 		url := emb.ClientURL()
 		if emb.FellBack {
-			log.Warn().Str("wanted", cfg.NATS.EmbeddedAddr).Str("nats_url", url).
+			log.Warn().Str("wanted", cfg.Embedded.Addr).Str("nats_url", url).
 				Msg("the default NATS address is taken (is a NATS server running?); the embedded server took a free port")
 		}
 		if err := writeEmbeddedURL(cfg.DataDir, url); err != nil {
 			log.Warn().Err(err).Msg("could not record the embedded server's address for `hirebridge tail`")
 		}
 		log.Info().Str("nats_url", url).Str("store", cfg.DataDir).
-			Str("subscribe", fmt.Sprintf("%s tail   (or: nats --server %s sub '%s.>')", selfCommand(), url, cfg.TopicPrefix)).
+			Str("subscribe", fmt.Sprintf("%s tail   (or: nats --server %s sub '%s.>')", selfCommand(), url, cfg.Bridge.Prefix)).
 			Msg("embedded NATS JetStream server running")
 		nc.InProcess = emb.Server
 		nc.Local = emb
@@ -110,84 +94,46 @@ func openNATS(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, 
 		release()
 		return nil, nil, err
 	}
-	if max := sink.MaxPayload(); max < cfg.MaxBodyBytes+headerAllowance {
-		log.Warn().Int64("nats_max_payload", max).Int64("max_body_bytes", cfg.MaxBodyBytes).
+	if max := sink.MaxPayload(); max < cfg.Bridge.MaxBodyBytes+headerAllowance {
+		log.Warn().Int64("nats_max_payload", max).Int64("max_body_bytes", cfg.Bridge.MaxBodyBytes).
 			Msg("the NATS server accepts smaller messages than HIREBRIDGE_MAX_BODY_BYTES allows; larger events will get 413")
 	}
-	if cfg.NATS.URL != "" {
+	if cfg.NATS.URLs != "" {
 		log.Info().Str("server", sink.ConnectedURL()).Str("stream", cfg.NATS.Stream).Msg("publishing to NATS JetStream")
 	}
 	return sink, release, nil
 }
 
-// kafkaFieldVars names the variable behind each kafka.Config field, so a
-// configuration the sink refuses is reported by the name the user set.
-var kafkaFieldVars = map[string]string{
-	"Brokers":           "KAFKA_BROKERS",
-	"Prefix":            "TOPIC_PREFIX",
-	"Partitions":        "KAFKA_PARTITIONS",
-	"ReplicationFactor": "KAFKA_REPLICATION_FACTOR",
-	"BatchTimeout":      "KAFKA_BATCH_TIMEOUT",
-	"AckTimeout":        "PUBLISH_TIMEOUT",
-	"DedupSize":         "KAFKA_DEDUP_WINDOW_SIZE",
-	"DedupAge":          "KAFKA_DEDUP_WINDOW_AGE",
-	"SASL.Mechanism":    "KAFKA_SASL_MECHANISM",
-	"SASL.Username":     "KAFKA_SASL_USERNAME",
-	"SASL.Password":     "KAFKA_SASL_PASSWORD",
-	"TLS.CAFile":        "KAFKA_TLS_CA_FILE",
-	"TLS.CertFile":      "KAFKA_TLS_CERT_FILE",
-	"TLS.KeyFile":       "KAFKA_TLS_KEY_FILE",
-}
-
+// kafkaConfig is the Kafka sink's configuration: its own settings, and
+// those the binary shares among parts.
 func kafkaConfig(cfg Config, log zerolog.Logger) kafka.Config {
-	k := cfg.Kafka
-	brokers := make([]string, 0, len(k.Brokers))
-	for _, b := range k.Brokers {
+	kc := cfg.Kafka
+	brokers := make([]string, 0, len(kc.Brokers))
+	for _, b := range kc.Brokers {
 		if b = strings.TrimSpace(b); b != "" {
 			brokers = append(brokers, b)
 		}
 	}
-	return kafka.Config{
-		Brokers:           brokers,
-		ClientID:          k.ClientID,
-		Prefix:            cfg.TopicPrefix,
-		KnownTypes:        schema.KnownTypes(),
-		Partitions:        k.Partitions,
-		ReplicationFactor: k.ReplicationFactor,
-		BatchTimeout:      k.BatchTimeout,
-		AckTimeout:        cfg.PublishTimeout,
-		// Every request may be waiting on a record, and no more.
-		MaxInFlight: cfg.MaxConcurrent,
-		DedupSize:   k.DedupWindowSize,
-		DedupAge:    k.DedupWindowAge,
-		SASL:        kafka.SASL{Mechanism: k.SASLMechanism, Username: k.SASLUsername, Password: k.SASLPassword},
-		TLS:         kafka.TLS{Enabled: k.TLS, CAFile: k.KafkaTLSCAFile, CertFile: k.KafkaTLSCertFile, KeyFile: k.KafkaTLSKeyFile},
-		Log:         log.With().Str("component", "kafka").Logger(),
-	}
+	kc.Brokers = brokers
+	kc.Prefix = cfg.Bridge.Prefix
+	kc.KnownTypes = schema.KnownTypes()
+	kc.AckTimeout = cfg.Bridge.PublishTimeout
+	// Every request may be waiting on a record, and no more.
+	kc.MaxInFlight = cfg.Bridge.MaxConcurrent
+	kc.Log = log.With().Str("component", "kafka").Logger()
+	return kc
 }
 
 func openKafka(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
 	kc := kafkaConfig(cfg, log)
 	sink, err := kafka.Open(ctx, kc)
 	if err != nil {
-		return nil, nil, kafkaVarError(err)
+		return nil, nil, cfg.varError(err)
 	}
-	log.Info().Strs("brokers", kc.Brokers).Str("topics", sinks.Topic(cfg.TopicPrefix, "<event>")).
-		Str("subscribe", fmt.Sprintf("kcat -b %s -C -t %s.applicant_applied -f '%%k %%h %%s\\n'", strings.Join(kc.Brokers, ","), cfg.TopicPrefix)).
+	log.Info().Strs("brokers", kc.Brokers).Str("topics", sinks.Topic(cfg.Bridge.Prefix, "<event>")).
+		Str("subscribe", fmt.Sprintf("kcat -b %s -C -t %s.applicant_applied -f '%%k %%h %%s\\n'", strings.Join(kc.Brokers, ","), cfg.Bridge.Prefix)).
 		Msg("publishing to Kafka")
 	return sink, func() {}, nil
-}
-
-// kafkaVarError names the variable behind a field the Kafka sink refused
-// (at validation, or at Open for an unreadable certificate file).
-func kafkaVarError(err error) error {
-	var fe *kafka.FieldError
-	if errors.As(err, &fe) {
-		if name, ok := kafkaFieldVars[fe.Field]; ok {
-			return fmt.Errorf("%s%s: %s", envPrefix, name, fe.Problem)
-		}
-	}
-	return err
 }
 
 // embeddedStreamMaxBytes caps a stream the embedded server creates at half

@@ -27,12 +27,12 @@ func tail(ctx context.Context, args []string, environ []string, stdout io.Writer
 	}
 	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
 	all := fs.Bool("all", false, "print the stream from its start, not only new events")
-	server := fs.String("server", cfg.NATS.URL, "NATS URL (default: HIREBRIDGE_NATS_URL, else the embedded server under HIREBRIDGE_DATA_DIR)")
+	server := fs.String("server", cfg.NATS.URLs, "NATS URL (default: HIREBRIDGE_NATS_URL, else the embedded server under HIREBRIDGE_DATA_DIR)")
 	stream := fs.String("stream", cfg.NATS.Stream, "stream name")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	subject := sinks.AllTopics(cfg.TopicPrefix)
+	subject := sinks.AllTopics(cfg.Bridge.Prefix)
 	if fs.NArg() > 0 {
 		subject = fs.Arg(0)
 	}

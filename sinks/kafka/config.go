@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caarlos0/env/v11"
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
@@ -20,14 +21,14 @@ import (
 )
 
 // Config says which brokers to publish to, how to authenticate, and how the
-// bridge's own topics are made. Zero values take the defaults below, which
-// match the HIREBRIDGE_KAFKA_* defaults.
+// bridge's own topics are made. The env tags name each setting's variable
+// (under the binary's prefix for this sink) and hold its default, the one
+// place defaults are written: zero values take them.
 type Config struct {
 	// Brokers are the bootstrap brokers, host:port each. Required.
-	Brokers []string
-	// ClientID names the bridge in broker logs and quotas; default
-	// "hirebridge".
-	ClientID string
+	Brokers []string `env:"BROKERS"`
+	// ClientID names the bridge in broker logs and quotas.
+	ClientID string `env:"CLIENT_ID" envDefault:"hirebridge"`
 
 	// Prefix is the topic prefix: events go to <Prefix>.<event>, rejected
 	// bodies to <Prefix>.dlq. Required.
@@ -36,13 +37,13 @@ type Config struct {
 	// topics of other types are created on first use.
 	KnownTypes []string
 	// Partitions and ReplicationFactor apply to topics the bridge creates;
-	// existing topics are used as they are. Defaults 3 and 1.
-	Partitions        int
-	ReplicationFactor int
+	// existing topics are used as they are.
+	Partitions        int `env:"PARTITIONS" envDefault:"3"`
+	ReplicationFactor int `env:"REPLICATION_FACTOR" envDefault:"1"`
 
 	// BatchTimeout is the longest a record waits for others to share its
-	// produce request; default 2ms.
-	BatchTimeout time.Duration
+	// produce request.
+	BatchTimeout time.Duration `env:"BATCH_TIMEOUT" envDefault:"2ms"`
 	// AckTimeout is the publish timeout: the longest one produce request
 	// waits for its answer (the request is not cancelled when its caller
 	// stops waiting), and the time within which a failure that stored
@@ -54,10 +55,9 @@ type Config struct {
 
 	// DedupSize and DedupAge bound the window of event ids remembered as
 	// stored, or as awaiting a read-back, so that a retry writes no second
-	// record; defaults 100000 and 10m. An id costs about 125 bytes of heap
-	// (BenchmarkWindowMemory).
-	DedupSize int
-	DedupAge  time.Duration
+	// record. An id costs about 125 bytes of heap (BenchmarkWindowMemory).
+	DedupSize int           `env:"DEDUP_WINDOW_SIZE" envDefault:"100000"`
+	DedupAge  time.Duration `env:"DEDUP_WINDOW_AGE" envDefault:"10m"`
 
 	SASL SASL
 	TLS  TLS
@@ -72,32 +72,36 @@ type Config struct {
 type SASL struct {
 	// Mechanism is "", "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512" (any
 	// case).
-	Mechanism string
-	Username  string
-	Password  string
+	Mechanism string `env:"SASL_MECHANISM"`
+	Username  string `env:"SASL_USERNAME"`
+	Password  string `env:"SASL_PASSWORD" secret:"true"`
 }
 
 // TLS configures the client side of TLS to the brokers.
 type TLS struct {
-	Enabled bool
+	Enabled bool `env:"TLS" envDefault:"false"`
 	// CAFile verifies the brokers instead of the system roots.
-	CAFile string
+	CAFile string `env:"TLS_CA_FILE"`
 	// CertFile and KeyFile are the client certificate, both or neither.
-	CertFile string
-	KeyFile  string
+	CertFile string `env:"TLS_CERT_FILE"`
+	KeyFile  string `env:"TLS_KEY_FILE"`
 }
 
-// Defaults for zero Config fields.
+// Defaults of the fields the binary sets from its own settings (the
+// publish timeout, the concurrent requests), for other callers.
 const (
-	DefaultClientID          = "hirebridge"
-	DefaultPartitions        = 3
-	DefaultReplicationFactor = 1
-	DefaultBatchTimeout      = 2 * time.Millisecond
-	DefaultAckTimeout        = 10 * time.Second
-	DefaultMaxInFlight       = 256
-	DefaultDedupSize         = 100000
-	DefaultDedupAge          = 10 * time.Minute
+	DefaultAckTimeout  = 10 * time.Second
+	DefaultMaxInFlight = 256
 )
+
+// defaults is the Config of the env tags' defaults.
+var defaults = func() Config {
+	c, err := env.ParseAsWithOptions[Config](env.Options{Environment: map[string]string{}})
+	if err != nil {
+		panic("kafka: the defaults in Config's tags do not parse: " + err.Error())
+	}
+	return c
+}()
 
 // SASL mechanism names as Kafka spells them.
 const (
@@ -108,16 +112,10 @@ const (
 
 // FieldError names the Config field that is wrong, so the binary can name
 // the environment variable it came from.
-type FieldError struct {
-	// Field is the Go path of the field, e.g. "Brokers" or "SASL.Mechanism".
-	Field   string
-	Problem string
-}
-
-func (e *FieldError) Error() string { return "kafka " + e.Field + ": " + e.Problem }
+type FieldError = sinks.FieldError
 
 func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+	return sinks.FieldErrorf("kafka", field, format, args...)
 }
 
 // maxTopicLen is Kafka's limit on topic names.
@@ -248,16 +246,16 @@ func checkTopic(t string) error {
 // withDefaults fills zero fields.
 func (c Config) withDefaults() Config {
 	if c.ClientID == "" {
-		c.ClientID = DefaultClientID
+		c.ClientID = defaults.ClientID
 	}
 	if c.Partitions == 0 {
-		c.Partitions = DefaultPartitions
+		c.Partitions = defaults.Partitions
 	}
 	if c.ReplicationFactor == 0 {
-		c.ReplicationFactor = DefaultReplicationFactor
+		c.ReplicationFactor = defaults.ReplicationFactor
 	}
 	if c.BatchTimeout == 0 {
-		c.BatchTimeout = DefaultBatchTimeout
+		c.BatchTimeout = defaults.BatchTimeout
 	}
 	if c.AckTimeout == 0 {
 		c.AckTimeout = DefaultAckTimeout
@@ -266,10 +264,10 @@ func (c Config) withDefaults() Config {
 		c.MaxInFlight = DefaultMaxInFlight
 	}
 	if c.DedupSize == 0 {
-		c.DedupSize = DefaultDedupSize
+		c.DedupSize = defaults.DedupSize
 	}
 	if c.DedupAge == 0 {
-		c.DedupAge = DefaultDedupAge
+		c.DedupAge = defaults.DedupAge
 	}
 	return c
 }

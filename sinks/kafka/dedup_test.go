@@ -238,7 +238,7 @@ func TestWindowStaysBounded(t *testing.T) {
 // 32-character ids as the bridge's (hex content ids): DedupSize ids cost
 // DedupSize times the reported bytes.
 func BenchmarkWindowMemory(b *testing.B) {
-	ids := make([]string, DefaultDedupSize)
+	ids := make([]string, defaults.DedupSize)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%032x", i)
 	}
@@ -248,7 +248,7 @@ func BenchmarkWindowMemory(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		w := newWindow(DefaultDedupSize, DefaultDedupAge)
+		w := newWindow(defaults.DedupSize, defaults.DedupAge)
 		for _, id := range ids {
 			e, o, _ := w.join(id)
 			w.finishWrite(e, o, written, nil)

@@ -2,36 +2,49 @@ package natsjs
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
-// Config says where and how to connect and what stream to use.
+// Config says where and how to connect and what stream to use. The env
+// tags name each setting's variable (under the binary's prefix for this
+// sink) and hold its default; fields without one are set by the binary
+// from settings it shares with other parts.
 type Config struct {
-	// URLs are one or more server URLs, comma separated.
-	URLs string
+	// URLs are one or more server URLs, comma separated; empty means the
+	// embedded server.
+	URLs string `env:"URL"`
 	// Stream is the JetStream stream capturing Prefix + ".>".
-	Stream string
+	Stream string `env:"STREAM" envDefault:"HIREMPIRE"`
 	Prefix string
 
 	// StreamReplicas, StreamMaxAge and DuplicateWindow apply when the stream
 	// is created; an existing stream is used as it is.
-	StreamReplicas  int
-	StreamMaxAge    time.Duration
-	DuplicateWindow time.Duration
+	StreamReplicas int           `env:"STREAM_REPLICAS" envDefault:"1"`
+	StreamMaxAge   time.Duration `env:"STREAM_MAX_AGE" envDefault:"0s"`
+	// DuplicateWindow costs JetStream about 230 bytes of memory per event
+	// within it: a minute, half of JetStream's own default, keeps it under
+	// 150 MB at the highest rate a pod takes.
+	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"1m"`
 	// StreamMaxBytes caps the stream the bridge creates; beyond it new
-	// events are refused (503), never old ones dropped. Zero or less is no
-	// cap.
-	StreamMaxBytes int64
+	// events are refused (503), never old ones dropped. -1 is no cap; 0 is
+	// automatic, which the binary resolves: half the free space of the
+	// embedded server's disk, no cap on an external server.
+	StreamMaxBytes int64 `env:"STREAM_MAX_BYTES" envDefault:"0"`
 
 	// MaxPending bounds publishes awaiting an ack on the connection.
-	MaxPending int
+	MaxPending int `env:"MAX_PENDING" envDefault:"4096"`
 	// AckTimeout is how long the client keeps waiting for an ack that no
 	// request waits for any more; it frees the slot.
-	AckTimeout    time.Duration
-	ReconnectWait time.Duration
+	AckTimeout time.Duration
+	// ReconnectWait is the pause between reconnect attempts; it reconnects
+	// forever.
+	ReconnectWait time.Duration `env:"RECONNECT_WAIT" envDefault:"2s"`
 
 	Auth Auth
 	TLS  TLS
@@ -49,18 +62,45 @@ type Config struct {
 // Auth holds at most one way to authenticate; secrets are already resolved
 // from their files.
 type Auth struct {
-	CredsFile    string
-	NkeySeedFile string
-	User         string
-	Password     string
-	Token        string
+	CredsFile    string `env:"CREDS_FILE"`
+	NkeySeedFile string `env:"NKEY_SEED_FILE"`
+	User         string `env:"USER"`
+	Password     string `env:"PASSWORD" secret:"true"`
+	Token        string `env:"TOKEN" secret:"true"`
 }
 
 // TLS configures the client side of TLS; empty fields are unused.
 type TLS struct {
-	CAFile   string
-	CertFile string
-	KeyFile  string
+	CAFile   string `env:"TLS_CA_FILE"`
+	CertFile string `env:"TLS_CERT_FILE"`
+	KeyFile  string `env:"TLS_KEY_FILE"`
+}
+
+// Validate reports the first field that cannot work, as a
+// *sinks.FieldError. It reads no files: Connect reports unreadable ones.
+func (c Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return sinks.FieldErrorf("nats", field, format, args...)
+	}
+	switch {
+	case c.Stream == "" || strings.ContainsAny(c.Stream, ".*> \t"):
+		return bad("Stream", "%q must be a name without '.', '*', '>' or spaces", c.Stream)
+	case c.StreamReplicas < 1 || c.StreamReplicas > 5:
+		return bad("StreamReplicas", "must be 1 to 5, got %d", c.StreamReplicas)
+	case c.StreamMaxAge < 0:
+		return bad("StreamMaxAge", "must not be negative (0 keeps events until removed)")
+	case c.StreamMaxBytes < -1:
+		return bad("StreamMaxBytes", "must be a number of bytes, 0 (automatic) or -1 (no cap), got %d", c.StreamMaxBytes)
+	case c.DuplicateWindow <= 0:
+		return bad("DuplicateWindow", "must be a positive duration such as 1m, got %s", c.DuplicateWindow)
+	case c.MaxPending <= 0:
+		return bad("MaxPending", "must be positive, got %d", c.MaxPending)
+	case c.ReconnectWait <= 0:
+		return bad("ReconnectWait", "must be a positive duration such as 2s, got %s", c.ReconnectWait)
+	case (c.TLS.CertFile == "") != (c.TLS.KeyFile == ""):
+		return bad("TLS.CertFile", "and the key file must be set together")
+	}
+	return nil
 }
 
 // Connect opens a connection with c's address, authentication and TLS, and

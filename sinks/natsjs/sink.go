@@ -43,6 +43,9 @@ type Sink struct {
 // Open connects, makes sure the stream exists and captures the prefix, and
 // returns a ready Sink.
 func Open(ctx context.Context, c Config) (*Sink, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
 	nc, err := c.Connect("hirebridge")
 	if err != nil {
 		return nil, err

@@ -64,76 +64,97 @@ func TestEveryVariableReachable(t *testing.T) {
 
 const envPrefix = "HIREBRIDGE_"
 
-// serviceVars walks the Config struct of cmd/hirebridge from its source: the
-// env tag of each field, with the envPrefix of nested sections; and the
-// names in secretVars.
+// serviceVars walks the Config struct of cmd/hirebridge from its source,
+// into the Config types of the parts it composes (in other packages of the
+// module): the env tag of each field, with the envPrefix of nested
+// sections; secrets are the fields tagged secret:"true".
 func serviceVars(t *testing.T) (vars, secrets []string) {
 	t.Helper()
+	const module = "github.com/hirebridge/hirebridge/"
 	fset := token.NewFileSet()
-	pkgDir := filepath.Join(repoRoot, "cmd", "hirebridge")
-	files, err := filepath.Glob(filepath.Join(pkgDir, "*.go"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no sources in %s: %v", pkgDir, err)
-	}
+	// structs by package directory (relative to the repository) and name;
+	// imports by directory and the name a file refers to a package by.
 	structs := map[string]*ast.StructType{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
+	imports := map[string]string{}
+	var load func(dir string)
+	loaded := map[string]bool{}
+	load = func(dir string) {
+		if loaded[dir] {
+			return
 		}
-		file, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
+		loaded[dir] = true
+		files, err := filepath.Glob(filepath.Join(repoRoot, dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no sources in %s: %v", dir, err)
 		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.TypeSpec:
-				if st, ok := n.Type.(*ast.StructType); ok {
-					structs[n.Name.Name] = st
-				}
-			case *ast.ValueSpec:
-				for i, name := range n.Names {
-					if name.Name != "secretVars" || i >= len(n.Values) {
-						continue
-					}
-					if lit, ok := n.Values[i].(*ast.CompositeLit); ok {
-						for _, e := range lit.Elts {
-							if bl, ok := e.(*ast.BasicLit); ok {
-								s, _ := strconv.Unquote(bl.Value)
-								secrets = append(secrets, envPrefix+s)
-							}
-						}
-					}
-				}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
 			}
-			return true
-		})
+			file, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range file.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				if !strings.HasPrefix(path, module) {
+					continue
+				}
+				name := filepath.Base(path)
+				if imp.Name != nil {
+					name = imp.Name.Name
+				}
+				imports[dir+"|"+name] = strings.TrimPrefix(path, module)
+			}
+			ast.Inspect(file, func(n ast.Node) bool {
+				if ts, ok := n.(*ast.TypeSpec); ok {
+					if st, ok := ts.Type.(*ast.StructType); ok {
+						structs[dir+"|"+ts.Name.Name] = st
+					}
+				}
+				return true
+			})
+		}
 	}
-	var walk func(name, prefix string)
-	walk = func(name, prefix string) {
-		st, ok := structs[name]
+	var walk func(dir, name, prefix string)
+	walk = func(dir, name, prefix string) {
+		load(dir)
+		st, ok := structs[dir+"|"+name]
 		if !ok {
-			t.Fatalf("no struct %s in %s", name, pkgDir)
+			t.Fatalf("no struct %s in %s", name, dir)
 		}
 		for _, f := range st.Fields.List {
-			if f.Tag == nil {
-				continue
-			}
-			raw, _ := strconv.Unquote(f.Tag.Value)
-			tag := reflect.StructTag(raw)
-			if p, ok := tag.Lookup("envPrefix"); ok {
-				if id, ok := f.Type.(*ast.Ident); ok {
-					walk(id.Name, prefix+p)
-				}
-				continue
+			tag := reflect.StructTag("")
+			if f.Tag != nil {
+				raw, _ := strconv.Unquote(f.Tag.Value)
+				tag = reflect.StructTag(raw)
 			}
 			if env, _, _ := strings.Cut(tag.Get("env"), ","); env != "" {
 				vars = append(vars, prefix+env)
+				if tag.Get("secret") == "true" {
+					secrets = append(secrets, prefix+env)
+				}
+				continue
+			}
+			// A nested section: a struct of this package, or of another
+			// package of the module.
+			switch typ := f.Type.(type) {
+			case *ast.Ident:
+				if _, ok := structs[dir+"|"+typ.Name]; ok {
+					walk(dir, typ.Name, prefix+tag.Get("envPrefix"))
+				}
+			case *ast.SelectorExpr:
+				if pkg, ok := typ.X.(*ast.Ident); ok {
+					if other, ok := imports[dir+"|"+pkg.Name]; ok {
+						walk(other, typ.Sel.Name, prefix+tag.Get("envPrefix"))
+					}
+				}
 			}
 		}
 	}
-	walk("Config", envPrefix)
+	walk(filepath.Join("cmd", "hirebridge"), "Config", envPrefix)
 	if len(secrets) == 0 {
-		t.Fatal("found no secretVars in the service's configuration")
+		t.Fatal("found no secret settings in the service's configuration")
 	}
 	return vars, secrets
 }

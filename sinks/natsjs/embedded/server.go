@@ -20,7 +20,7 @@ import (
 // zero-configuration default.
 type Config struct {
 	// Addr is the client address, host:port.
-	Addr string
+	Addr string `env:"EMBEDDED_ADDR" envDefault:"127.0.0.1:4222"`
 	// FallbackToFreePort lets the server take a free port when Addr is in
 	// use. It is set only when Addr is the default: an address the user chose
 	// and cannot have is an error.
