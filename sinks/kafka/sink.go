@@ -78,6 +78,10 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	codec, err := compression(c.Compression)
+	if err != nil {
+		return nil, err
+	}
 	attempt := attemptTimeout(c.AckTimeout)
 	bg, cancel := context.WithCancel(context.Background())
 	// Transport and Client have no logger: kafka-go reports their errors
@@ -113,6 +117,7 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		// writer appends each WriteMessages call to the partition's open
 		// batch, which is sent when full or when its timer fires.
 		BatchTimeout: c.BatchTimeout,
+		Compression:  codec,
 		MaxAttempts:  1,
 		// The one attempt may take the whole publish timeout: Writer.produce
 		// bounds each produce request by WriteTimeout.

@@ -142,6 +142,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- $_ := set $env "HIREBRIDGE_KAFKA_PARTITIONS" (toString (int $k.partitions)) }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_REPLICATION_FACTOR" (toString (int $k.replicationFactor)) }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_BATCH_TIMEOUT" $k.batchTimeout }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_COMPRESSION" $k.compression }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_MECHANISM" $k.saslMechanism }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_USERNAME" $k.saslUsername }}
 {{- if $keys.kafkaSaslPassword }}{{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_PASSWORD_FILE" (printf "%s/%s" $dir $keys.kafkaSaslPassword) }}{{- end }}

@@ -144,6 +144,9 @@ type Record struct {
 	Key       []byte
 	Headers   []Header
 	Value     []byte
+	// Compression is the codec of the batch the record came in, as Kafka
+	// numbers them: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.
+	Compression uint8
 }
 
 // Records reads every record of topic, partition by partition in offset
@@ -196,7 +199,8 @@ func ReadRecords(t testing.TB, addr, topic string, clientOpts ...kgo.Opt) []Reco
 			t.Logf("fetching %s/%d: %v", topic, p, err)
 		})
 		fetches.EachRecord(func(r *kgo.Record) {
-			rec := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value}
+			rec := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value,
+				Compression: r.Attrs.CompressionType()}
 			for _, h := range r.Headers {
 				rec.Headers = append(rec.Headers, Header{Key: h.Key, Value: string(h.Value)})
 			}
