@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 	kafkago "github.com/segmentio/kafka-go"
+	"golang.org/x/sync/singleflight"
 )
 
 // topics makes sure each topic exists before records go to it: the
@@ -24,21 +25,17 @@ type topics struct {
 	replicationFactor int
 	log               zerolog.Logger
 
+	// checks lets concurrent first publishes to a new type wait for one
+	// check instead of racing to create the topic.
+	checks singleflight.Group
+
 	mu sync.Mutex
-	// known holds each topic's check: done and without error, the topic
-	// exists; in progress, callers wait for it.
-	known map[string]*topicFlight
+	// exists names the topics a check found or created.
+	exists map[string]bool
 	// missing names topics found missing on the broker since they were
 	// checked. The client's metadata cache may still list them for a few
 	// seconds, so they are created without consulting it.
 	missing map[string]bool
-}
-
-// topicFlight is one topic's check: concurrent first publishes to a new
-// type wait for one check instead of racing to create it.
-type topicFlight struct {
-	done chan struct{}
-	err  error
 }
 
 // metadataPoll is how often a topic that exists on the broker but not yet in
@@ -51,7 +48,7 @@ func newTopics(client *kafkago.Client, partitions, replicationFactor int, log ze
 		partitions:        partitions,
 		replicationFactor: replicationFactor,
 		log:               log,
-		known:             make(map[string]*topicFlight),
+		exists:            make(map[string]bool),
 		missing:           make(map[string]bool),
 	}
 }
@@ -59,31 +56,34 @@ func newTopics(client *kafkago.Client, partitions, replicationFactor int, log ze
 func (t *topics) ensure(ctx context.Context, name string) error {
 	for {
 		t.mu.Lock()
-		f, ok := t.known[name]
-		if !ok {
-			f = &topicFlight{done: make(chan struct{})}
-			t.known[name] = f
+		exists := t.exists[name]
+		t.mu.Unlock()
+		if exists {
+			return nil
+		}
+		// The check runs under the context of the caller that started it;
+		// the others wait for its outcome under their own.
+		done := t.checks.DoChan(name, func() (any, error) {
+			t.mu.Lock()
 			missing := t.missing[name]
 			t.mu.Unlock()
-			f.err = t.check(ctx, name, missing)
-			t.mu.Lock()
-			if f.err != nil {
-				delete(t.known, name)
-			} else {
+			err := t.check(ctx, name, missing)
+			if err == nil {
+				t.mu.Lock()
+				t.exists[name] = true
 				delete(t.missing, name)
+				t.mu.Unlock()
 			}
-			t.mu.Unlock()
-			close(f.done)
-			return f.err
-		}
-		t.mu.Unlock()
+			return nil, err
+		})
 		select {
-		case <-f.done:
-			if f.err == nil {
-				return nil
+		case r := <-done:
+			if r.Err == nil || ctx.Err() != nil ||
+				!(errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				return r.Err
 			}
-			// The other caller's check failed (maybe only its context
-			// ended); check again under this caller's context.
+			// Only the caller that ran the check gave up: check again
+			// under this caller's context.
 		case <-ctx.Done():
 			return fmt.Errorf("topic %s: %w", name, ctx.Err())
 		}
@@ -91,23 +91,14 @@ func (t *topics) ensure(ctx context.Context, name string) error {
 }
 
 // invalidate forgets that name exists, after the broker said it does not:
-// the next ensure creates it again.
+// the next ensure creates it again. A check in progress started after the
+// loss, so only a settled "exists" is wrong.
 func (t *topics) invalidate(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	f, ok := t.known[name]
-	if !ok {
-		return
-	}
-	select {
-	case <-f.done:
-		// A check in progress started after the loss; only a settled
-		// "exists" is wrong now.
-		if f.err == nil {
-			delete(t.known, name)
-			t.missing[name] = true
-		}
-	default:
+	if t.exists[name] {
+		delete(t.exists, name)
+		t.missing[name] = true
 	}
 }
 
@@ -197,15 +188,9 @@ func (t *topics) awaitCached(ctx context.Context, name string) error {
 func (t *topics) checked() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	names := make([]string, 0, len(t.known))
-	for name, f := range t.known {
-		select {
-		case <-f.done:
-			if f.err == nil {
-				names = append(names, name)
-			}
-		default:
-		}
+	names := make([]string, 0, len(t.exists))
+	for name := range t.exists {
+		names = append(names, name)
 	}
 	sort.Strings(names)
 	return names
