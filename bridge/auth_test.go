@@ -8,7 +8,7 @@ import (
 )
 
 func TestUnauthorized(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withoutBroker())
 	base := h.web.URL + testPath
 	wrong := "tok-3n_Q~x.9+Z" // one letter's case away from the token
 	cases := []struct {

@@ -55,12 +55,21 @@ type harness struct {
 	reg     *prometheus.Registry
 	logs    *syncBuffer
 	reader  jetstream.Stream
+	// recorded is the recorder in the broker's place, withoutBroker.
+	recorded *recorder
 }
 
 type harnessOptions struct {
 	cfg      Config
 	logLevel zerolog.Level
+	// noBroker puts a recorder in the broker's place, for tests of what
+	// the handler answers before or without a broker round trip.
+	noBroker bool
 }
+
+// withoutBroker: the test is about the handler alone (methods, tokens,
+// logs); what a broker does is for the tests that start one.
+func withoutBroker() option { return func(o *harnessOptions) { o.noBroker = true } }
 
 type option func(*harnessOptions)
 
@@ -83,6 +92,9 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.noBroker {
+		return newHarnessOver(t, o, &recorder{}, nil)
 	}
 
 	srv := natstest.Start(t)
@@ -111,6 +123,15 @@ func newHarness(t testing.TB, opts ...option) *harness {
 		}
 	})
 
+	h := newHarnessOver(t, o, sink, srv)
+	h.reader = openReader(t, srv.URL())
+	return h
+}
+
+// newHarnessOver wires the handler and admin endpoints over sink; srv is
+// the broker behind it, or nil for a recorder.
+func newHarnessOver(t testing.TB, o harnessOptions, sink sinks.Sink, srv *natstest.Server) *harness {
+	t.Helper()
 	h := &harness{t: t, nats: srv, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
 	wrapped := instrumented.Wrap(sink, "nats", instrumented.NewPublishLatency(h.reg))
 	h.sink, h.cfg = wrapped, o.cfg
@@ -123,7 +144,9 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	h.admin = NewAdmin(wrapped, h.reg)
 	h.adm = httptest.NewServer(h.admin)
 	t.Cleanup(h.adm.Close)
-	h.reader = openReader(t, srv.URL())
+	if rec, ok := sink.(*recorder); ok {
+		h.recorded = rec
+	}
 	return h
 }
 
@@ -300,6 +323,9 @@ func (h *harness) messages(t testing.TB, subject string) []*jetstream.RawStreamM
 // stored is the number of messages in the stream on any subject.
 func (h *harness) stored(t testing.TB) uint64 {
 	t.Helper()
+	if h.recorded != nil {
+		return h.recorded.count()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	info, err := h.reader.Info(ctx)
@@ -466,4 +492,34 @@ func serveDirect(mux http.Handler, body []byte) response {
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, testPath+"/"+url.PathEscape(testToken), bytes.NewReader(body)))
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
+
+// recorder stands in for a broker in tests of the handler alone: it keeps
+// what it is given and answers a repeated id as a duplicate.
+type recorder struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	msgs []*sinks.Message
+}
+
+func (r *recorder) Publish(_ context.Context, m *sinks.Message) (sinks.Ack, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen[m.ID] {
+		return sinks.Ack{Duplicate: true}, nil
+	}
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[m.ID] = true
+	r.msgs = append(r.msgs, m)
+	return sinks.Ack{}, nil
+}
+
+func (r *recorder) Close(context.Context) error { return nil }
+
+func (r *recorder) count() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return uint64(len(r.msgs))
 }

@@ -36,7 +36,7 @@ var personalData = []string{
 }
 
 func TestLogLine(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withoutBroker())
 	id := wantOutcome(t, h.post(t, payload(t, "applicant_applied")), "published")
 
 	lines := logLines(t, h.logs.String())
@@ -73,7 +73,7 @@ func TestLogLine(t *testing.T) {
 // Rejections are logged with what the sender did wrong, but not with the
 // payload values that made it wrong.
 func TestLogLineOfRejections(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withoutBroker())
 	email := func(member string, v any) []byte {
 		doc := decodeObject(t, payload(t, "meeting_booked"))
 		doc[member] = v
@@ -117,7 +117,7 @@ func TestLogLineOfRejections(t *testing.T) {
 // Answers the sender caused are info, not warnings: a warn-level log stays
 // quiet while senders make mistakes.
 func TestLogLevelOfClientErrors(t *testing.T) {
-	h := newHarness(t, func(o *harnessOptions) { o.logLevel = zerolog.WarnLevel })
+	h := newHarness(t, withoutBroker(), func(o *harnessOptions) { o.logLevel = zerolog.WarnLevel })
 	wantOutcome(t, h.post(t, jobAdded(t, "job_quiet")), "published")
 	if s := h.logs.String(); s != "" {
 		t.Errorf("a 200 logged at warn level: %s", s)
@@ -131,7 +131,7 @@ func TestLogLevelOfClientErrors(t *testing.T) {
 // At debug, and only there, a rejection's full detail is logged to help
 // whoever debugs a sender.
 func TestLogDebugDetail(t *testing.T) {
-	h := newHarness(t, func(o *harnessOptions) { o.logLevel = zerolog.DebugLevel })
+	h := newHarness(t, withoutBroker(), func(o *harnessOptions) { o.logLevel = zerolog.DebugLevel })
 	detail := wantError(t, h.post(t, []byte(`{"event":"a b"}`)), http.StatusUnprocessableEntity, "invalid_event")
 	var found bool
 	for _, l := range logLines(t, h.logs.String()) {
@@ -150,7 +150,7 @@ func TestLogDebugDetail(t *testing.T) {
 // Wrong tokens arrive as fast as anyone can send them: their log lines are
 // sampled, a few per second, while /metrics counts every one.
 func TestUnauthorizedLogIsSampled(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withoutBroker())
 	const attempts = 200
 	for range attempts {
 		wantError(t, h.do(t, http.MethodPost, h.web.URL+testPath+"/wrong-token-0123456789", nil, nil),
