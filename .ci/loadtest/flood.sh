@@ -23,8 +23,8 @@ for v in $(compgen -e | grep -E '^(HIREBRIDGE_.*|GOGC|GOMEMLIMIT)$' || true); do
 go build -o "$work/hirebridge" ./cmd/hirebridge
 go build -o "$work/flood" ./.ci/loadtest/flood
 
-token=loadtest-token-0123456789
-url=http://127.0.0.1:18080/webhooks/hirempire/$token
+. .ci/loadtest/lib.sh
+url=http://127.0.0.1:18080/webhooks/hirempire/$loadtest_token
 event=testdata/hirempire/applicant_applied.json
 
 # scenario MODE: a fresh service (empty data dir), the flood program against
@@ -34,17 +34,10 @@ failed=0
 scenario() {
   local mode=$1 pid ok=1
   rm -rf "$work/data"
-  HIREBRIDGE_HTTP_ADDR=127.0.0.1:18080 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19090 \
-  HIREBRIDGE_NATS_EMBEDDED_ADDR=127.0.0.1:0 HIREBRIDGE_DATA_DIR="$work/data" \
-  HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
-    "$work/hirebridge" >"$work/$mode.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do
-    curl -sf http://127.0.0.1:19090/readyz >/dev/null && break
-    sleep 0.2
-  done
+  local ready=1
+  start_service "$work/$mode.log" "$work/data" || ready=0
   echo "== $mode (hirebridge pid $pid, $(nproc) cores)"
-  if ! curl -sf http://127.0.0.1:19090/readyz >/dev/null; then
+  if [ $ready = 0 ]; then
     echo "FAIL: hirebridge did not become ready"
     ok=0
   elif ! "$work/flood" -mode="$mode" -pid="$pid" -url="$url" -event="$event" -d="$duration"; then

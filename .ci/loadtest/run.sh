@@ -13,7 +13,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wo
 
 go build -o "$work/hirebridge" ./cmd/hirebridge
 go build -o "$work/noop" ./.ci/loadtest/noop
-go build -o "$work/kfake" ./.ci/loadtest/kfake
+go build -o "$work/kfake" ./sinks/kafka/kafkatest/kfakecmd
 go build -o "$work/naive" ./.ci/loadtest/naive
 
 token=loadtest-token-0123456789
@@ -22,7 +22,9 @@ HIREBRIDGE_NATS_EMBEDDED_ADDR=127.0.0.1:0 HIREBRIDGE_DATA_DIR="$work/data" \
 HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
   "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
 "$work/noop" 127.0.0.1:18090 &
-"$work/kfake" 19092 &
+# kfakecmd runs until its standard input closes: the trap's kill of sleep
+# closes it.
+sleep 86400 | "$work/kfake" 19092 >/dev/null &
 # Started directly, not after && in a subshell, so the trap stops it too.
 mkdir -p "$work/naive-data"
 "$work/naive" 127.0.0.1:18091 "$work/naive-data" &

@@ -32,22 +32,15 @@ if [ -n "$window" ]; then export HIREBRIDGE_NATS_DUPLICATE_WINDOW=$window; fi
 go build -o "$work/hirebridge" ./cmd/hirebridge
 go build -o "$work/steady" ./.ci/loadtest/steady
 
-token=loadtest-token-0123456789
-url=http://127.0.0.1:18080/webhooks/hirempire/$token
+. .ci/loadtest/lib.sh
+url=http://127.0.0.1:18080/webhooks/hirempire/$loadtest_token
 event=testdata/hirempire/applicant_applied.json
 
-HIREBRIDGE_HTTP_ADDR=127.0.0.1:18080 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19090 \
-HIREBRIDGE_NATS_EMBEDDED_ADDR=127.0.0.1:0 HIREBRIDGE_DATA_DIR="$work/data" \
-HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
-  "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-  curl -sf http://127.0.0.1:19090/readyz >/dev/null && break
-  sleep 0.2
-done
+ready=1
+start_service "$work/hirebridge.log" "$work/data" || ready=0
 echo "== steady (hirebridge pid $pid, $(nproc) cores, HIREBRIDGE_NATS_DUPLICATE_WINDOW=${window:-default})"
 ok=1
-if ! curl -sf http://127.0.0.1:19090/readyz >/dev/null; then
+if [ $ready = 0 ]; then
   echo "FAIL: hirebridge did not become ready"
   ok=0
 elif ! "$work/steady" -pid="$pid" -url="$url" -event="$event" -n="$events" \
