@@ -96,23 +96,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e := log.WithLevel(level).
 		Int("status", o.status).
 		Dur("latency_ms", time.Since(start))
-	if o.event != "" {
-		e = e.Str("event", o.event)
-	}
-	if o.id != "" {
-		e = e.Str("id", o.id)
-	}
-	if o.result != "" {
-		e = e.Str("outcome", o.result)
-	}
-	if o.code != "" {
-		e = e.Str("error", o.code)
-	}
-	if o.field != "" {
-		e = e.Str("field", o.field)
-	}
-	if o.detail != "" {
-		e = e.Str("detail", o.detail)
+	for _, f := range [...][2]string{
+		{"event", o.event}, {"id", o.id}, {"outcome", o.result},
+		{"error", o.code}, {"field", o.field}, {"detail", o.detail},
+	} {
+		if f[1] != "" {
+			e = e.Str(f[0], f[1])
+		}
 	}
 	e.Msg("webhook")
 	if o.payloadDetail != "" {
