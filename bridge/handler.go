@@ -155,8 +155,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	}
 	ev, rej := schema.Normalize(doc, schema.Options{Strict: h.cfg.Strict})
 	if rej != nil {
-		name, _ := schema.NormalizeName(stringMember(doc, "event"))
-		return h.reject(w, r, http.StatusUnprocessableEntity, rej, body, name)
+		return h.reject(w, r, http.StatusUnprocessableEntity, rej, body, rej.Event)
 	}
 	return h.publish(w, r, ev)
 }
@@ -253,9 +252,4 @@ func (h *Handler) overBudget(w http.ResponseWriter, err error) outcome {
 func (h *Handler) tooLarge(w http.ResponseWriter) outcome {
 	return h.fail(w, http.StatusRequestEntityTooLarge, codeTooLarge,
 		fmt.Sprintf("the body is larger than %d bytes", h.cfg.MaxBodyBytes))
-}
-
-func stringMember(doc schema.Document, name string) string {
-	s, _ := doc[name].(string)
-	return s
 }

@@ -55,11 +55,11 @@ func Normalize(doc Document, opts Options) (*Event, *Rejection) {
 
 	ts, present := doc["timestamp"]
 	if !present {
-		return nil, reject(ReasonBadTimestamp, "/timestamp", "the timestamp member is missing")
+		return nil, named(name, reject(ReasonBadTimestamp, "/timestamp", "the timestamp member is missing"))
 	}
 	when, err := NormalizeTime(ts)
 	if err != nil {
-		return nil, reject(ReasonBadTimestamp, "/timestamp", "the timestamp is %v", err)
+		return nil, named(name, reject(ReasonBadTimestamp, "/timestamp", "the timestamp is %v", err))
 	}
 	doc["timestamp"] = when
 
@@ -67,7 +67,7 @@ func Normalize(doc Document, opts Options) (*Event, *Rejection) {
 		if at, present := meeting["scheduled_at"]; present && at != nil {
 			norm, err := NormalizeTime(at)
 			if err != nil {
-				return nil, reject(ReasonBadTimestamp, "/meeting/scheduled_at", "meeting.scheduled_at is %v", err)
+				return nil, named(name, reject(ReasonBadTimestamp, "/meeting/scheduled_at", "meeting.scheduled_at is %v", err))
 			}
 			meeting["scheduled_at"] = norm
 		}
@@ -85,10 +85,10 @@ func Normalize(doc Document, opts Options) (*Event, *Rejection) {
 	switch {
 	case known:
 		if err := sch.Validate(map[string]any(doc)); err != nil {
-			return nil, schemaRejection(name, err)
+			return nil, named(name, schemaRejection(name, err))
 		}
 	case opts.Strict:
-		return nil, reject(ReasonUnknownType, "/event", "%q is not a documented event type and strict mode is on", name)
+		return nil, named(name, reject(ReasonUnknownType, "/event", "%q is not a documented event type and strict mode is on", name))
 	}
 
 	body := canonical(doc)

@@ -25,6 +25,10 @@ type Rejection struct {
 	Reason Reason
 	Field  string
 	Detail string
+	// Event is the normalized event name, when the body had a valid one
+	// and was rejected for something else: for the caller's logs and
+	// metrics, which may not look into the document Normalize rewrote.
+	Event string
 }
 
 func (r *Rejection) Error() string {
@@ -43,4 +47,11 @@ func (r *Rejection) Malformed() bool {
 
 func reject(reason Reason, field, format string, args ...any) *Rejection {
 	return &Rejection{Reason: reason, Field: field, Detail: fmt.Sprintf(format, args...)}
+}
+
+// named notes the event name on a rejection that came after the name was
+// found valid.
+func named(name string, r *Rejection) *Rejection {
+	r.Event = name
+	return r
 }

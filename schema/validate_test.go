@@ -398,3 +398,22 @@ func mustRead(t testing.TB, name string) []byte {
 	t.Fatalf("no example %s", name)
 	return nil
 }
+
+// A rejection says which event it was, once the name was valid, so callers
+// need not look into the document Normalize rewrote.
+func TestRejectionNamesTheEvent(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"event":" JOB_ADDED ","timestamp":"2026-01-30T02:05:17Z"}`: "job_added",
+		`{"event":"job_added","timestamp":"never"}`:                  "job_added",
+		`{"event":"job.*","timestamp":"2026-01-30T02:05:17Z"}`:       "",
+		`{"event":"dlq","timestamp":"2026-01-30T02:05:17Z"}`:         "",
+	} {
+		_, rej := normalize([]byte(body), Options{})
+		if rej == nil {
+			t.Fatalf("%s accepted", body)
+		}
+		if rej.Event != want {
+			t.Errorf("%s: rejection names event %q, want %q", body, rej.Event, want)
+		}
+	}
+}
