@@ -48,7 +48,7 @@ func fuzzRequest(sel byte, body []byte) (req *http.Request, authorized, post boo
 
 // FuzzWebhook sends arbitrary bodies through the mounted handler into a
 // real JetStream server. Whatever the body, the handler answers one of the
-// SPEC's statuses with a well-formed body, and never a 2xx it should not.
+// README's statuses with a well-formed body, and never a 2xx it should not.
 func FuzzWebhook(f *testing.F) {
 	h := newHarness(f, withConfig(func(c *Config) { c.MaxBodyBytes = fuzzBodyLimit }))
 
@@ -146,7 +146,7 @@ func FuzzWebhook(f *testing.F) {
 				t.Errorf("503 without Retry-After")
 			}
 		default:
-			t.Fatalf("status %d is not one of the SPEC's; body %s", r.status, r.body)
+			t.Fatalf("status %d is not one of the README's; body %s", r.status, r.body)
 		}
 	})
 }

@@ -51,7 +51,7 @@ func NewHandler(cfg Config, sink sinks.Sink, log zerolog.Logger, metrics *Metric
 }
 
 // Mount registers h on mux at path and path/{token}, for every method (405
-// is h's answer, with the JSON body the SPEC asks for). path/ is h's too: a
+// is h's answer, with the JSON body every error has). path/ is h's too: a
 // URL registered with a trailing slash and the token elsewhere works, and
 // without a token it gets h's JSON 401 rather than the mux's plain 404.
 func (h *Handler) Mount(mux *http.ServeMux, path string) {

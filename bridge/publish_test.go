@@ -57,7 +57,7 @@ func TestPublished(t *testing.T) {
 		t.Errorf("id %s is not the id of the published body (%s)", id, got)
 	}
 
-	// The body is the sender's object with the SPEC's changes only.
+	// The body is the sender's object with the contract's changes only.
 	wantBody := decodeObject(t, payload(t, "applicant_applied"))
 	wantBody["event"] = "applicant_applied"
 	wantBody["timestamp"] = "2026-01-30T00:14:56.395Z"

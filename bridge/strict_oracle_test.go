@@ -118,7 +118,7 @@ func noLoneSurrogates(body []byte) error {
 
 // normalizedValue is the JSON value a published event stands for, worked
 // out from the sender's body without the bridge's decoder or encoder: the
-// body read by encoding/json, the SPEC's normalization applied, encoded
+// body read by encoding/json, the contract's normalization applied, encoded
 // with sorted keys. Two accepted bodies may share an id only when these
 // are equal.
 func normalizedValue(body []byte) (string, error) {

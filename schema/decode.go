@@ -257,7 +257,7 @@ func (p *parser) ijsonRejection(problem string, args ...any) *Rejection {
 	return reject(ReasonNotIJSON, at, problem+" at %s", append(args, at)...)
 }
 
-// syntaxRejection describes a jsontext error in the SPEC's words. jsontext
+// syntaxRejection describes a jsontext error in the README's words. jsontext
 // checks UTF-8, surrogates and duplicate names itself; its own messages
 // would quote the rest of the body after a bad escape, so only the kind of
 // problem and its place are kept.

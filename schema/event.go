@@ -31,7 +31,7 @@ type Options struct {
 }
 
 // Normalize checks a decoded object against the event rules and rewrites it
-// in place as the SPEC says: event name trimmed and lowercased, timestamps
+// in place as the README's message contract says: event name trimmed and lowercased, timestamps
 // in UTC with milliseconds, company.name filled from company.company. doc
 // must not be used afterwards.
 func Normalize(doc Document, opts Options) (*Event, *Rejection) {

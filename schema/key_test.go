@@ -14,7 +14,7 @@ func TestEntityKey(t *testing.T) {
 		{"job_deleted", `{"job":{"id":"job_1"}}`, "job_1"},
 		{"job_updated", `{"job":{"id":"job_1"},"candidate":{"id":"cand_1"}}`, "job_1"},
 		{"job_added", `{"job":{"id":12345}}`, "12345"},
-		// A job_* event without a job.id has no entity the SPEC names for
+		// A job_* event without a job.id has no entity the contract names for
 		// it: the event id, not some other object's id.
 		{"job_updated", `{"applicant":{"id":"app_1"},"meeting":{"id":"mtg_1"},"id":"top"}`, eventID},
 		{"job_updated", `{"job":{"id":""},"id":"top"}`, eventID},
@@ -65,7 +65,7 @@ func TestEntityKey(t *testing.T) {
 }
 
 // TestEventKeyOfExamples checks Normalize puts the key on the Event: each
-// documented example is keyed by the entity the SPEC names for its type.
+// documented example is keyed by the entity the contract names for its type.
 func TestEventKeyOfExamples(t *testing.T) {
 	want := map[string]string{
 		"job_added":           "job_kl23mn45op67qr89st",

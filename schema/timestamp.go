@@ -36,7 +36,7 @@ var (
 // Layouts tried in turn. Go's parser accepts a fraction of any length after
 // the seconds even when the layout has none. Besides RFC 3339, ISO 8601
 // allows minutes without seconds, and the basic format without separators
-// (as calendar feeds write it): the SPEC accepts any ISO 8601 date-time.
+// (as calendar feeds write it): the contract accepts any ISO 8601 date-time.
 var (
 	zonedLayouts = []string{
 		"2006-01-02T15:04:05Z07:00",

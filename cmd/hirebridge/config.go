@@ -170,7 +170,7 @@ func (c *Config) Validate() error {
 	_, err := zerolog.ParseLevel(c.LogLevel)
 	check(err == nil && c.LogLevel != "", "LOG_LEVEL", "%q is not one of trace, debug, info, warn, error", c.LogLevel)
 	check(c.LogFormat == "json" || c.LogFormat == "console", "LOG_FORMAT", "%q is not json or console", c.LogFormat)
-	// Only the first is reported: the SPEC asks for one line.
+	// Only the first is reported: the README promises one line.
 	if len(errs) > 0 {
 		return errs[0]
 	}

@@ -19,7 +19,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The SPEC fixes these.
+	// The README's configuration table fixes these.
 	checks := []struct {
 		name      string
 		got, want any

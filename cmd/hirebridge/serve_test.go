@@ -27,7 +27,7 @@ func decodeObject(t testing.TB, b []byte) map[string]any {
 	return m
 }
 
-// normalizedTime is the SPEC's form: UTC, exactly three fraction digits.
+// normalizedTime is the contract's form: UTC, exactly three fraction digits.
 func normalizedTime(t testing.TB, v any) string {
 	t.Helper()
 	ts, err := time.Parse(time.RFC3339Nano, v.(string))
@@ -37,9 +37,9 @@ func normalizedTime(t testing.TB, v any) string {
 	return ts.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
-// wantBody applies the SPEC's normalization rules to a sender's payload,
+// wantBody applies the contract's normalization rules to a sender's payload,
 // written out here rather than borrowed from the schema package, so both
-// have to agree with the SPEC.
+// have to agree with the contract.
 func wantBody(t testing.TB, raw []byte) map[string]any {
 	t.Helper()
 	m := decodeObject(t, raw)
@@ -56,7 +56,7 @@ func wantBody(t testing.TB, raw []byte) map[string]any {
 	return m
 }
 
-// wantKey is the SPEC's entity key for the documented types.
+// wantKey is the contract's entity key for the documented types.
 func wantKey(t testing.TB, m map[string]any) string {
 	t.Helper()
 	member := func(obj, field string) string {
