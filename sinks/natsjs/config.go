@@ -140,7 +140,11 @@ func (c Config) options(name string) ([]nats.Option, error) {
 			}
 			e.Msg("NATS asynchronous error")
 		}),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if nc.IsClosed() {
+				// Closed on purpose (shutdown): there is no reconnecting.
+				return
+			}
 			c.Log.Warn().Err(err).Str("component", "nats").Msg("disconnected from NATS; reconnecting")
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
