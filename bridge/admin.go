@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,16 @@ func NewAdmin(ready sinks.ReadinessChecker, gatherer prometheus.Gatherer) *Admin
 }
 
 func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// EnableProfiling serves net/http/pprof under /debug/pprof/, on the admin
+// mux only: never on the public listener.
+func (a *Admin) EnableProfiling() {
+	a.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	a.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	a.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	a.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	a.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+}
 
 // Drain makes readiness fail from now on: shutdown has started.
 func (a *Admin) Drain() { a.draining.Store(true) }

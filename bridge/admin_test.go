@@ -197,3 +197,20 @@ func TestLivezFailsWhenTheSinkCannotRecover(t *testing.T) {
 		}
 	}
 }
+
+// The profiler is off unless asked for, and then on the admin mux only.
+func TestProfilingOnlyWhenEnabled(t *testing.T) {
+	admin := NewAdmin(livenessOf{}, prometheus.NewRegistry())
+	get := func() int {
+		rec := httptest.NewRecorder()
+		admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil))
+		return rec.Code
+	}
+	if code := get(); code != http.StatusNotFound {
+		t.Errorf("/debug/pprof/ answered %d with profiling off, want 404", code)
+	}
+	admin.EnableProfiling()
+	if code := get(); code != http.StatusOK {
+		t.Errorf("/debug/pprof/ answered %d with profiling on, want 200", code)
+	}
+}

@@ -46,6 +46,10 @@ type Config struct {
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
+	// Profiling serves net/http/pprof on the admin listener, so a user can
+	// profile the service where it runs. Off by default: profiles show
+	// internals, and a CPU profile costs while it runs.
+	Profiling bool `env:"PPROF" envDefault:"false"`
 
 	Bridge   bridge.Config
 	NATS     natsjs.Config   `envPrefix:"NATS_"`

@@ -128,6 +128,10 @@ func wire(cfg Config, sink sinks.Sink, log zerolog.Logger) *app {
 	mux := http.NewServeMux()
 	handler.Mount(mux, cfg.WebhookPath)
 	admin := bridge.NewAdmin(wrapped, reg)
+	if cfg.Profiling {
+		admin.EnableProfiling()
+		log.Warn().Msg("profiling is on: /debug/pprof/ on the admin listener")
+	}
 
 	errLog := zerologWriter{log}
 	return &app{

@@ -107,6 +107,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
   "HIREBRIDGE_SHUTDOWN_TIMEOUT" (printf "%ds" (int $c.shutdownTimeoutSeconds))
   "HIREBRIDGE_LOG_LEVEL" $c.logLevel
   "HIREBRIDGE_LOG_FORMAT" $c.logFormat
+  "HIREBRIDGE_PPROF" (toString $c.pprof)
 }}
 {{- $keys := include "hirebridge.secretKeys" . | fromYaml }}
 {{- $dir := include "hirebridge.secretDir" . }}
