@@ -74,7 +74,8 @@ func Normalize(doc Document, opts Options) (*Event, *Rejection) {
 	}
 
 	if company, ok := doc["company"].(map[string]any); ok {
-		if _, hasName := company["name"]; !hasName {
+		// Absent or null: either way the event names no company.
+		if name, hasName := company["name"]; !hasName || name == nil {
 			if alias, hasAlias := company["company"]; hasAlias {
 				company["name"] = alias
 			}

@@ -49,7 +49,7 @@ func wantBody(t testing.TB, raw []byte) map[string]any {
 		meeting["scheduled_at"] = normalizedTime(t, meeting["scheduled_at"])
 	}
 	if company, ok := m["company"].(map[string]any); ok {
-		if _, has := company["name"]; !has && company["company"] != nil {
+		if name, has := company["name"]; (!has || name == nil) && company["company"] != nil {
 			company["name"] = company["company"]
 		}
 	}
