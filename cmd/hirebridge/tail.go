@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/natsjs"
 )
 
 // tail prints events from the stream as JSON lines, one per message, with
@@ -97,7 +98,13 @@ type tailRecord struct {
 func tailLine(msg jetstream.Msg) tailRecord {
 	rec := tailRecord{Subject: msg.Subject(), Headers: map[string]string{}}
 	for k, v := range msg.Headers() {
-		rec.Headers[k] = strings.Join(v, ",")
+		value := strings.Join(v, ",")
+		if strings.HasPrefix(k, "ce-") {
+			// The values as the event has them, not as the binding
+			// encodes them.
+			value = natsjs.DecodeAttribute(value)
+		}
+		rec.Headers[k] = value
 	}
 	if json.Valid(msg.Data()) {
 		rec.Data = msg.Data()

@@ -32,7 +32,7 @@ const (
 )
 
 func (h *conformanceHarness) Binding() sinktest.Binding {
-	return sinktest.Binding{AttributePrefix: "ce-", BrokerHeaders: []string{"Nats-Msg-Id", "Nats-Expected-Stream"}}
+	return sinktest.Binding{AttributePrefix: "ce-", BrokerHeaders: []string{"Nats-Msg-Id", "Nats-Expected-Stream"}, DataContentTypeAttribute: true}
 }
 
 func (h *conformanceHarness) Prefix() string { return conformancePrefix }

@@ -135,16 +135,19 @@ func (s *Sink) classify(topic string, err error) error {
 	}
 }
 
-// headers renders the CloudEvents NATS binding: attributes as ce-<name>.
-// The map is built directly because nats.Header keys are case-sensitive and
-// consumers look for these exact names.
+// headers renders the CloudEvents NATS binding: attributes as ce-<name>,
+// percent-encoded, datacontenttype as both ce-datacontenttype (the
+// binding) and content-type (for clients that know only that). The map is
+// built directly because nats.Header keys are case-sensitive and consumers
+// look for these exact names.
 func headers(m *sinks.Message) nats.Header {
 	attrs := m.Attributes()
-	h := make(nats.Header, len(attrs)+len(m.Headers)+2)
+	h := make(nats.Header, len(attrs)+len(m.Headers)+3)
 	for _, a := range attrs {
-		h["ce-"+a.Name] = []string{a.Value}
+		h["ce-"+a.Name] = []string{encodeAttribute(a.Value)}
 	}
 	if m.Event != nil {
+		h["ce-datacontenttype"] = []string{sinks.DataContentType}
 		h["content-type"] = []string{sinks.DataContentType}
 	}
 	for _, x := range m.Headers {

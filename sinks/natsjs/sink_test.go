@@ -56,6 +56,7 @@ func TestPublishStoresWithHeaders(t *testing.T) {
 		"ce-time":              "2026-01-30T00:14:56.395Z",
 		"ce-subject":           "app_1",
 		"content-type":         "application/json",
+		"ce-datacontenttype":   "application/json",
 		"Nats-Msg-Id":          "7f3a",
 		"traceparent":          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 		"hirebridge-validated": "false",
@@ -339,5 +340,31 @@ func TestPublishTooLarge(t *testing.T) {
 	// The connection survives the refusal.
 	if _, err := s.Publish(ctxFor(t, 10*time.Second), event("small", "job_added")); err != nil {
 		t.Errorf("Publish after the refusal: %v", err)
+	}
+}
+
+// Attribute values are percent-encoded as the CloudEvents NATS binding
+// asks: a conforming decoder reads back exactly what the event holds, and
+// nothing in a value can break a header line.
+func TestAttributesPercentEncoded(t *testing.T) {
+	srv := natstest.Start(t)
+	s := open(t, config(srv.URL()))
+	msg := event("enc-1", "applicant_applied")
+	key := "app 1 é %41\"\r\nx"
+	msg.Key, msg.Event.Subject = key, key
+	if _, err := s.Publish(ctxFor(t, 10*time.Second), msg); err != nil {
+		t.Fatal(err)
+	}
+	got := storedMsgs(t, inspect(t, srv.URL()), testStream)[0].Header.Get("ce-subject")
+	if want := "app%201%20%C3%A9%20%2541%22%0D%0Ax"; got != want {
+		t.Errorf("ce-subject %q, want %q", got, want)
+	}
+	if back := natsjs.DecodeAttribute(got); back != key {
+		t.Errorf("decoded ce-subject %q, want %q", back, key)
+	}
+	for _, plain := range []string{"7f3a9c", "com.hirempire.job_added", "2026-01-30T00:14:56.395Z", "https://app.hirempire.com"} {
+		if natsjs.DecodeAttribute(plain) != plain {
+			t.Errorf("%q does not read back as itself", plain)
+		}
 	}
 }

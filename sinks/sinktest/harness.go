@@ -42,6 +42,10 @@ type Binding struct {
 	// BrokerHeaders are headers the sink adds for the broker's own use
 	// (Nats-Msg-Id), left out of the header comparison.
 	BrokerHeaders []string
+	// DataContentTypeAttribute is true when the binding carries
+	// datacontenttype as an attribute header too (ce-datacontenttype on
+	// NATS), beside content-type.
+	DataContentTypeAttribute bool
 }
 
 // Record is one stored message as a consumer reads it.

@@ -133,6 +133,10 @@ func testHeaders(t *testing.T, h Harness) {
 		},
 		dead: {"hirebridge-reason": "invalid_json", "hirebridge-detail": "body is not JSON"},
 	}
+	if b.DataContentTypeAttribute {
+		want[keyed][ce("datacontenttype")] = "application/json"
+		want[unkeyed][ce("datacontenttype")] = "application/json"
+	}
 	for m, headers := range want {
 		recs := h.Records(t, m.Topic)
 		if len(recs) != 1 {
