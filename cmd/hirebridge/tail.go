@@ -56,6 +56,13 @@ func tail(ctx context.Context, args []string, environ []string, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	st, err := js.Stream(ctx, *stream)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", *stream, err)
+	}
+	if err := natsjs.CheckFilter(subject, st.CachedInfo().Config.Subjects); err != nil {
+		return fmt.Errorf("tail %s: %w", subject, err)
+	}
 	policy := jetstream.DeliverNewPolicy
 	if *all {
 		policy = jetstream.DeliverAllPolicy

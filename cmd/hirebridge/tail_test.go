@@ -134,6 +134,15 @@ func TestTailEmbeddedAddressAndFilter(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 
+	// A filter that can match nothing is refused at once, saying why,
+	// rather than waiting forever in silence.
+	for filter, says := range map[string]string{"hirempire.job_*": "whole tokens", "other.>": "matches nothing"} {
+		err := run(context.Background(), []string{"tail", filter}, []string{"HIREBRIDGE_DATA_DIR=" + dataDir}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("tail %s: %v, want an error saying %q", filter, err, says)
+		}
+	}
+
 	// With neither a URL nor an address file, tail says what to do.
 	err := run(context.Background(), []string{"tail"}, []string{"HIREBRIDGE_DATA_DIR=" + filepath.Join(t.TempDir(), "none")}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "HIREBRIDGE_NATS_URL") {
