@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/hirebridge/hirebridge/internal/syncbuf"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/instrumented"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
@@ -53,7 +54,7 @@ type harness struct {
 	web     *httptest.Server
 	adm     *httptest.Server
 	reg     *prometheus.Registry
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 	reader  jetstream.Stream
 	// recorded is the recorder in the broker's place, withoutBroker.
 	recorded *recorder
@@ -132,7 +133,7 @@ func newHarness(t testing.TB, opts ...option) *harness {
 // the broker behind it, or nil for a recorder.
 func newHarnessOver(t testing.TB, o harnessOptions, sink sinks.Sink, srv *natstest.Server) *harness {
 	t.Helper()
-	h := &harness{t: t, nats: srv, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	h := &harness{t: t, nats: srv, reg: prometheus.NewRegistry(), logs: &syncbuf.Buffer{}}
 	wrapped := instrumented.Wrap(sink, "nats", instrumented.NewPublishLatency(h.reg))
 	h.sink, h.cfg = wrapped, o.cfg
 	h.log = zerolog.New(h.logs).Level(o.logLevel).With().Timestamp().Logger()
@@ -427,24 +428,6 @@ func encode(t testing.TB, v any) []byte {
 		t.Fatalf("encoding: %v", err)
 	}
 	return b
-}
-
-// syncBuffer collects log lines written from handler goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // eventually polls cond until it holds or the deadline passes: for states

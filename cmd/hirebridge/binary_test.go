@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hirebridge/hirebridge/internal/syncbuf"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
 
@@ -200,7 +201,7 @@ func TestBinarySIGTERMLosesNothing(t *testing.T) {
 // process is the hirebridge binary running under a test.
 type process struct {
 	cmd    *exec.Cmd
-	logs   *lockedBuffer
+	logs   *syncbuf.Buffer
 	svc    *service
 	exited chan struct{}
 	// waitErr is how the process ended; read it after exited is closed.
@@ -213,7 +214,7 @@ func startBinary(t *testing.T, env map[string]string) *process {
 	t.Helper()
 	p := &process{
 		cmd:    exec.Command(binary(t)),
-		logs:   &lockedBuffer{},
+		logs:   &syncbuf.Buffer{},
 		svc:    &service{},
 		exited: make(chan struct{}),
 	}

@@ -14,41 +14,23 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hirebridge/hirebridge/internal/syncbuf"
 )
 
 // testToken is the webhook token of services started by tests.
 const testToken = "test-token-0123456789abcdef"
 
-// lockedBuffer collects the service's log lines, written from many
-// goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // service is hirebridge running in process, as `hirebridge serve`.
 type service struct {
 	web, admin string // base URLs
 	env        map[string]string
-	logs       *lockedBuffer
+	logs       *syncbuf.Buffer
 	stop       context.CancelFunc
 	done       chan error
 	// bound tells the addresses an in-process service listens on; a
@@ -107,7 +89,7 @@ func launch(t testing.TB, env map[string]string) *service {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{
 		env:   env,
-		logs:  &lockedBuffer{},
+		logs:  &syncbuf.Buffer{},
 		stop:  cancel,
 		done:  make(chan error, 1),
 		bound: make(chan [2]string, 1),

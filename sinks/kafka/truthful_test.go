@@ -2,7 +2,6 @@ package kafka_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"log"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/hirebridge/hirebridge/internal/syncbuf"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/kafka"
 	"github.com/hirebridge/hirebridge/sinks/kafka/kafkatest"
@@ -161,30 +160,12 @@ func TestRefusedWriteIsNotADuplicate(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // Everything kafka-go and the sink report goes to the configured zerolog
 // logger as JSON lines; nothing is printed to standard output or error, or
 // through the standard log package, even on errors, a lost topic and
 // read-backs.
 func TestLogsGoToTheLoggerOnly(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	logger := zerolog.New(&logs).Level(zerolog.TraceLevel)
 
 	stdout, stderr := os.Stdout, os.Stderr

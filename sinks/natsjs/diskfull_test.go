@@ -14,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/hirebridge/hirebridge/internal/syncbuf"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/embedded"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
@@ -62,7 +63,7 @@ func fill(t *testing.T, dir string) string {
 // itself within 30 s of space being freed.
 func TestDiskFullThenFreed(t *testing.T) {
 	dir := smallDisk(t, 16<<20)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	emb, err := embedded.Start(embedded.Config{
 		Addr: "127.0.0.1:0", DataDir: dir, MaxPayload: 1 << 20,
 		Log: zerolog.New(&logs),
@@ -143,24 +144,6 @@ func TestDiskFullThenFreed(t *testing.T) {
 	if !strings.Contains(logs.String(), "no space left") {
 		t.Errorf("the server's log does not show the failed write:\n%s", logs.String())
 	}
-}
-
-// syncBuffer collects log lines written from the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // An external server's disk fills up: its store fails a write and stops

@@ -11,12 +11,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/hirebridge/hirebridge/internal/syncbuf"
 )
 
 // kfakecmdPackage is the helper program StartProcess builds.
@@ -32,7 +33,7 @@ type Process struct {
 	addr   string
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	waited chan struct{}
 }
 
@@ -51,7 +52,7 @@ func StartProcess(t testing.TB) *Process {
 		t.Fatalf("building kfakecmd: %v\n%s", err, out)
 	}
 
-	p := &Process{stderr: &lockedBuffer{}, waited: make(chan struct{})}
+	p := &Process{stderr: &syncbuf.Buffer{}, waited: make(chan struct{})}
 	p.cmd = exec.Command(bin, "0")
 	// Killed with the test process even while stopped; its standard input
 	// closing ends it otherwise.
@@ -166,22 +167,4 @@ func (p *Process) stop() {
 	}
 	_ = p.cmd.Process.Kill()
 	<-p.waited
-}
-
-// lockedBuffer collects the child's standard error.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(b)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
