@@ -1,7 +1,6 @@
 package schema_test
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/hirebridge/hirebridge/schema"
@@ -62,45 +61,4 @@ func ExampleNormalize_rejection() {
 	// invalid_event "/event" malformed=false
 	// invalid_timestamp "/timestamp" malformed=false
 	// schema_violation "/job/id" malformed=false
-}
-
-// A consumer decodes the published body into the typed event for its
-// subject, here hirempire.applicant_applied.
-func ExampleApplicantEvent() {
-	published := []byte(`{"applicant":{"ai_evaluation":{"decision":"Shortlist","linkedin_match":true,"score":85},` +
-		`"email":"john.doe@example.com","id":"app_1","name":"John Doe","years_of_experience":6.50},` +
-		`"company":{"company":"Acme Corp","id":"comp_1","name":"Acme Corp"},"event":"applicant_applied",` +
-		`"job":{"id":"job_1","title":"Backend Engineer"},"timestamp":"2026-01-30T00:14:56.395Z"}`)
-	var ev schema.ApplicantEvent
-	if err := json.Unmarshal(published, &ev); err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(ev.Timestamp.Format("2006-01-02 15:04:05.000 MST"))
-	fmt.Println(ev.Company.Name, "/", ev.Job.Title)
-	fmt.Println(ev.Applicant.Name, ev.Applicant.YearsOfExperience, "years")
-	if ai := ev.Applicant.AIEvaluation; ai != nil {
-		fmt.Println(ai.Decision, ai.Score, *ai.LinkedInMatch)
-	}
-	// Output:
-	// 2026-01-30 00:14:56.395 UTC
-	// Acme Corp / Backend Engineer
-	// John Doe 6.50 years
-	// Shortlist 85 true
-}
-
-func ExampleMeetingEvent() {
-	published := []byte(`{"company":{"id":"comp_1","name":"Acme Corp"},"event":"meeting_booked",` +
-		`"meeting":{"duration_minutes":30,"id":"mtg_1","scheduled_at":"2026-02-05T10:00:00.000Z"},` +
-		`"timestamp":"2026-01-30T05:45:22.118Z"}`)
-	var ev schema.MeetingEvent
-	if err := json.Unmarshal(published, &ev); err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(ev.Meeting.ID, ev.Meeting.ScheduledAt.Format("Mon 2 Jan 15:04 MST"), ev.Meeting.DurationMinutes, "min")
-	fmt.Println("applicant given:", ev.Applicant != nil)
-	// Output:
-	// mtg_1 Thu 5 Feb 10:00 UTC 30 min
-	// applicant given: false
 }

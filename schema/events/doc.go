@@ -1,0 +1,20 @@
+// Package events is what a consumer of hirebridge's messages imports: the
+// typed Hirempire events, the names of types, subjects and headers, and one
+// call from a received message to its typed event. It imports nothing but
+// the standard library, so a consumer links neither the bridge's
+// validator nor any broker client.
+//
+// A published body is the sender's object normalized: timestamps are UTC
+// RFC 3339 and decode into time.Time, and Company.Name is set whenever the
+// sender gave a company name under either spelling. The types hold the
+// fields Hirempire documents; fields it adds later are in the published
+// body but not in the types, so decode into a map to see them. Descriptive
+// fields may be null: a null text decodes as "", a null number as an empty
+// json.Number, a null flag or object as nil. Numbers are json.Number so
+// their exact text survives.
+//
+// Messages of undocumented types (marked hirebridge-validated: false) and
+// dead letters (<prefix>.dlq, raw rejected bodies, not CloudEvents) are not
+// decoded here: Decode reports them with ErrUnknownType and
+// ErrDeadLetter, so a consumer can skip them.
+package events

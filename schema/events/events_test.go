@@ -1,0 +1,110 @@
+package events_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hirebridge/hirebridge/bridge"
+	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/schema/events"
+	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/natsjs"
+)
+
+// Every published body of the golden files decodes by its subject, its
+// ce-type and its type into the Go type of its event.
+func TestDecodeEveryPublishedBody(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "testdata", "*.golden.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	decoded := 0
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var golden struct {
+			Name string          `json:"name"`
+			Body json.RawMessage `json:"body"`
+		}
+		if err := json.Unmarshal(raw, &golden); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{golden.Name, events.CloudEventsTypePrefix + golden.Name, events.Subject("acme.hirempire", golden.Name)} {
+			ev, err := events.Decode(name, golden.Body)
+			if !schema.IsKnown(golden.Name) {
+				if !errors.Is(err, events.ErrUnknownType) {
+					t.Errorf("%s: Decode(%s) = %v, want ErrUnknownType", p, name, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s: Decode(%s): %v", p, name, err)
+				continue
+			}
+			if got := reflect.ValueOf(ev).Elem().FieldByName("Event").String(); got != golden.Name {
+				t.Errorf("%s: decoded as a %q event", p, got)
+			}
+			decoded++
+		}
+	}
+	if decoded < 3*7 {
+		t.Errorf("only %d decodings of documented events: the golden files lack some types", decoded)
+	}
+	// A subject of an undocumented type that ends like a documented one.
+	if _, err := events.Decode("hirempire.x.job_added", []byte(`{"event":"x.job_added"}`)); !errors.Is(err, events.ErrUnknownType) {
+		t.Errorf("Decode of an undocumented x.job_added = %v, want ErrUnknownType", err)
+	}
+}
+
+// The names consumers are given are the bridge's own.
+func TestNamesAreTheBridges(t *testing.T) {
+	documented := []string{events.JobAdded, events.JobActivated, events.JobDeactivated, events.JobDeleted,
+		events.ApplicantApplied, events.CVUploadCompleted, events.MeetingBooked}
+	slices.Sort(documented)
+	if !slices.Equal(documented, schema.KnownTypes()) {
+		t.Errorf("events names %v, the catalog has %v", documented, schema.KnownTypes())
+	}
+	if events.DeadLetters != sinks.DeadLetterName {
+		t.Errorf("DeadLetters %q, the sinks use %q", events.DeadLetters, sinks.DeadLetterName)
+	}
+	if tag := fieldTag(t, reflect.TypeFor[bridge.Config](), "Prefix"); tag != events.DefaultPrefix {
+		t.Errorf("DefaultPrefix %q, the bridge's default is %q", events.DefaultPrefix, tag)
+	}
+	if tag := fieldTag(t, reflect.TypeFor[natsjs.Config](), "Stream"); tag != events.DefaultStream {
+		t.Errorf("DefaultStream %q, the NATS sink's default is %q", events.DefaultStream, tag)
+	}
+	if got := sinks.Topic(events.DefaultPrefix, events.JobAdded); got != events.Subject(events.DefaultPrefix, events.JobAdded) {
+		t.Errorf("Subject %q, the sinks publish to %q", events.Subject(events.DefaultPrefix, events.JobAdded), got)
+	}
+}
+
+func fieldTag(t *testing.T, typ reflect.Type, field string) string {
+	t.Helper()
+	f, ok := typ.FieldByName(field)
+	if !ok {
+		t.Fatalf("%s has no field %s", typ, field)
+	}
+	return f.Tag.Get("envDefault")
+}
+
+// A consumer importing the types links no validator and no broker client.
+func TestImportsOnlyTheStandardLibrary(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(dep, ".") && dep != "github.com/hirebridge/hirebridge/schema/events" {
+			t.Errorf("package events depends on %s", dep)
+		}
+	}
+}
