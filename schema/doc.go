@@ -7,14 +7,7 @@
 //
 // # Typed events
 //
-// Go consumers decode a published body (the message on <prefix>.<event>)
-// with encoding/json into JobEvent, ApplicantEvent or MeetingEvent. These
-// hold the fields Hirempire documents; fields it adds later are in the
-// published body but not in the types, so decode into a map to see them.
-//
-// The types rely on normalization: timestamps are UTC RFC 3339 and decode
-// into time.Time, and Company.Name is set whenever the sender gave a company
-// name under either spelling. Descriptive fields may be null: a null text
-// decodes as "", a null number as an empty json.Number, a null flag or
-// object as nil. Numbers are json.Number so their exact text survives.
+// Consumers import package events (schema/events) instead: the typed events
+// and their names, without this package's validator. The type names here
+// are aliases of those.
 package schema
