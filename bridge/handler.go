@@ -174,6 +174,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Eve
 		},
 		Headers: traceHeaders(r, ev.Validated),
 	}
+	if id, ok := schema.SchemaID(ev.Name); ok {
+		msg.Event.DataSchema = id
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	ack, err := h.sink.Publish(ctx, msg)
 	cancel()

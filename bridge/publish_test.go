@@ -39,6 +39,7 @@ func TestPublished(t *testing.T) {
 		"ce-type":        "com.hirempire.applicant_applied",
 		"ce-time":        "2026-01-30T00:14:56.395Z",
 		"ce-subject":     "app_xyz789wvu654tsr321",
+		"ce-dataschema":  "https://hirebridge.dev/schemas/applicant_applied.json",
 		"content-type":   "application/json",
 		"Nats-Msg-Id":    id,
 		"traceparent":    traceparent,
@@ -138,6 +139,9 @@ func TestUnknownEventType(t *testing.T) {
 			if got := header(t, m, name); got != want {
 				t.Errorf("header %s %q, want %q", name, got, want)
 			}
+		}
+		if _, ok := m.Header["ce-dataschema"]; ok {
+			t.Error("an undocumented type carries ce-dataschema: no schema vouches for it")
 		}
 		if !bytes.Contains(m.Data, []byte(`"salary":120000.50`)) {
 			t.Errorf("published body %s lost the number's exact text", m.Data)

@@ -38,6 +38,15 @@ func IsKnown(name string) bool {
 	return ok
 }
 
+// SchemaID is the $id of a documented type's published JSON Schema: the
+// dataschema attribute of its messages.
+func SchemaID(name string) (string, bool) {
+	if !IsKnown(name) {
+		return "", false
+	}
+	return schemaBaseURL + name + ".json", true
+}
+
 // SchemaJSON returns the raw JSON Schema of a documented type, for consumers
 // and documentation.
 func SchemaJSON(name string) ([]byte, bool) {

@@ -28,6 +28,9 @@ type CloudEvent struct {
 	Source  string
 	Time    string
 	Subject string
+	// DataSchema is the $id of the type's published JSON Schema, for
+	// documented types; empty otherwise.
+	DataSchema string
 }
 
 // Header is one name and value, in the order they are added.
@@ -48,7 +51,7 @@ func (m *Message) Attributes() []Header {
 	if m.Event == nil {
 		return nil
 	}
-	attrs := make([]Header, 0, 6)
+	attrs := make([]Header, 0, 7)
 	attrs = append(attrs,
 		Header{"specversion", SpecVersion},
 		Header{"id", m.ID},
@@ -58,6 +61,9 @@ func (m *Message) Attributes() []Header {
 	)
 	if m.Event.Subject != "" {
 		attrs = append(attrs, Header{"subject", m.Event.Subject})
+	}
+	if m.Event.DataSchema != "" {
+		attrs = append(attrs, Header{"dataschema", m.Event.DataSchema})
 	}
 	return attrs
 }

@@ -108,3 +108,35 @@ func TestImportsOnlyTheStandardLibrary(t *testing.T) {
 		}
 	}
 }
+
+// Each documented type's published schema has the $id its messages name in
+// dataschema, a title fit for a type name, and event as a const.
+func TestPublishedSchemas(t *testing.T) {
+	for _, name := range schema.KnownTypes() {
+		id, ok := schema.SchemaID(name)
+		raw, found := schema.SchemaJSON(name)
+		if !ok || !found {
+			t.Fatalf("%s: no schema", name)
+		}
+		var doc struct {
+			ID         string `json:"$id"`
+			Title      string `json:"title"`
+			Properties struct {
+				Event     struct{ Const string } `json:"event"`
+				Timestamp struct{ Format string } `json:"timestamp"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.ID != id {
+			t.Errorf("%s: $id %q, messages name %q", name, doc.ID, id)
+		}
+		if strings.ContainsAny(doc.Title, " .") || doc.Title == "" {
+			t.Errorf("%s: title %q is not a type name", name, doc.Title)
+		}
+		if doc.Properties.Event.Const != name || doc.Properties.Timestamp.Format != "date-time" {
+			t.Errorf("%s: event %+v, timestamp %+v; want event a const and timestamp a date-time", name, doc.Properties.Event, doc.Properties.Timestamp)
+		}
+	}
+}

@@ -27,6 +27,8 @@ const (
 // one broker's binding spells them.
 type Headers struct {
 	SpecVersion, ID, Source, Type, Time, Subject, DataContentType string
+	// DataSchema is the $id of the type's JSON Schema, on documented types.
+	DataSchema string
 	// Validated is "false" on events of undocumented types.
 	Validated string
 	// Reason and Detail say why a dead letter was rejected.
@@ -39,14 +41,14 @@ var (
 	// decoder).
 	NATS = Headers{
 		SpecVersion: "ce-specversion", ID: "ce-id", Source: "ce-source", Type: "ce-type",
-		Time: "ce-time", Subject: "ce-subject", DataContentType: "ce-datacontenttype",
+		Time: "ce-time", Subject: "ce-subject", DataContentType: "ce-datacontenttype", DataSchema: "ce-dataschema",
 		Validated: "hirebridge-validated", Reason: "hirebridge-reason", Detail: "hirebridge-detail",
 	}
 	// Kafka is the CloudEvents Kafka binding: ce_<attribute>, UTF-8 values;
 	// datacontenttype is content-type.
 	Kafka = Headers{
 		SpecVersion: "ce_specversion", ID: "ce_id", Source: "ce_source", Type: "ce_type",
-		Time: "ce_time", Subject: "ce_subject", DataContentType: "content-type",
+		Time: "ce_time", Subject: "ce_subject", DataContentType: "content-type", DataSchema: "ce_dataschema",
 		Validated: "hirebridge-validated", Reason: "hirebridge-reason", Detail: "hirebridge-detail",
 	}
 )

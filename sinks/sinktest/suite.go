@@ -101,6 +101,7 @@ func testHeaders(t *testing.T, h Harness) {
 		{Name: "tracestate", Value: "congo=t61rcWkgMzE"},
 		{Name: "hirebridge-validated", Value: "false"},
 	}
+	keyed.Event.DataSchema = "https://hirebridge.dev/schemas/applicant_applied.json"
 	unkeyed := event(h.Prefix()+".company_updated", "id-unkeyed", "", 1)
 	dead := &sinks.Message{
 		Topic: sinks.DeadLetterTopic(h.Prefix()),
@@ -123,7 +124,8 @@ func testHeaders(t *testing.T, h Harness) {
 			ce("specversion"): "1.0", ce("id"): keyed.ID, ce("source"): source,
 			ce("type"): "com.hirempire.applicant_applied", ce("time"): eventTime,
 			ce("subject"): "applicant-42", "content-type": "application/json",
-			"traceparent": keyed.Headers[0].Value, "tracestate": keyed.Headers[1].Value,
+			ce("dataschema"): "https://hirebridge.dev/schemas/applicant_applied.json",
+			"traceparent":    keyed.Headers[0].Value, "tracestate": keyed.Headers[1].Value,
 			"hirebridge-validated": "false",
 		},
 		unkeyed: {
