@@ -122,7 +122,7 @@ func TestPublishedSchemas(t *testing.T) {
 			ID         string `json:"$id"`
 			Title      string `json:"title"`
 			Properties struct {
-				Event     struct{ Const string } `json:"event"`
+				Event     struct{ Const string }  `json:"event"`
 				Timestamp struct{ Format string } `json:"timestamp"`
 			} `json:"properties"`
 		}
