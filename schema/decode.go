@@ -240,7 +240,7 @@ func (p *parser) flush() error {
 // number without an exponent and under 309 characters cannot be, so the
 // events' ordinary numbers skip the conversion.
 func overflowsDouble(text string) bool {
-	if len(text) < 309 && strings.IndexAny(text, "eE") < 0 {
+	if len(text) < 309 && !strings.ContainsAny(text, "eE") {
 		return false
 	}
 	f, _ := strconv.ParseFloat(text, 64)

@@ -132,7 +132,8 @@ func TestEmbeddedLargestBodyLimit(t *testing.T) {
 
 // The embedded default caps its stream below the space it has, refusing
 // new events when full rather than failing on a full disk; the duplicate
-// window is JetStream's own default, since each event in it costs memory.
+// window is a minute, half JetStream's own default, since each event in it
+// costs memory.
 func TestEmbeddedStreamLimits(t *testing.T) {
 	dataDir := t.TempDir()
 	env := embeddedEnv(t, dataDir)
