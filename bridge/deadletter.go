@@ -30,7 +30,7 @@ func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte
 		// The raw buffer goes back to the pool after the request; a sink may
 		// hold the body until its batch is written.
 		Body: bytes.Clone(body),
-		Headers: append(traceHeaders(r, true),
+		Headers: append(traceHeaders(r),
 			sinks.Header{Name: "hirebridge-reason", Value: string(rej.Reason)},
 			sinks.Header{Name: "hirebridge-detail", Value: rej.Error()},
 			sinks.Header{Name: "hirebridge-content-type", Value: r.Header.Get("Content-Type")},

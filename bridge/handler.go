@@ -161,22 +161,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 }
 
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Event) outcome {
-	msg := &sinks.Message{
-		Topic: sinks.Topic(h.cfg.Prefix, ev.Name),
-		ID:    ev.ID,
-		Key:   ev.Key,
-		Body:  ev.Body,
-		Event: &sinks.CloudEvent{
-			Type:    "com.hirempire." + ev.Name,
-			Source:  h.cfg.Source,
-			Time:    ev.Time,
-			Subject: ev.Key,
-		},
-		Headers: traceHeaders(r, ev.Validated),
-	}
-	if id, ok := schema.SchemaID(ev.Name); ok {
-		msg.Event.DataSchema = id
-	}
+	msg := h.cfg.EventMessage(ev, traceHeaders(r))
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	ack, err := h.sink.Publish(ctx, msg)
 	cancel()
@@ -206,20 +191,15 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Eve
 	return o
 }
 
-// validatedFalse marks events whose type is not documented, so consumers
-// know no schema vouched for them.
-var validatedFalse = sinks.Header{Name: "hirebridge-validated", Value: "false"}
-
-func traceHeaders(r *http.Request, validated bool) []sinks.Header {
+// traceHeaders copies the sender's W3C trace context, so a consumer's span
+// joins the sender's trace.
+func traceHeaders(r *http.Request) []sinks.Header {
 	var hs []sinks.Header
 	if tp := r.Header.Get("Traceparent"); tp != "" {
 		hs = append(hs, sinks.Header{Name: "traceparent", Value: tp})
 		if ts := r.Header.Get("Tracestate"); ts != "" {
 			hs = append(hs, sinks.Header{Name: "tracestate", Value: ts})
 		}
-	}
-	if !validated {
-		hs = append(hs, validatedFalse)
 	}
 	return hs
 }

@@ -1,0 +1,38 @@
+package bridge
+
+import (
+	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+// EventMessage is the message an accepted event is published as: its topic
+// under the prefix, its CloudEvents context and headers. The handler and
+// `hirebridge replay` both build messages here, so a replayed dead letter
+// is published exactly as if it had been accepted the first time.
+// trace holds the sender's trace context headers, if any.
+func (c Config) EventMessage(ev *schema.Event, trace []sinks.Header) *sinks.Message {
+	msg := &sinks.Message{
+		Topic: sinks.Topic(c.Prefix, ev.Name),
+		ID:    ev.ID,
+		Key:   ev.Key,
+		Body:  ev.Body,
+		Event: &sinks.CloudEvent{
+			Type:    "com.hirempire." + ev.Name,
+			Source:  c.Source,
+			Time:    ev.Time,
+			Subject: ev.Key,
+		},
+		Headers: trace,
+	}
+	if id, ok := schema.SchemaID(ev.Name); ok {
+		msg.Event.DataSchema = id
+	}
+	if !ev.Validated {
+		msg.Headers = append(msg.Headers, validatedFalse)
+	}
+	return msg
+}
+
+// validatedFalse marks events whose type is not documented, so consumers
+// know no schema vouched for them.
+var validatedFalse = sinks.Header{Name: "hirebridge-validated", Value: "false"}
