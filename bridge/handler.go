@@ -142,21 +142,19 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	h.metrics.inFlight.Inc()
 	defer h.metrics.inFlight.Dec()
 
-	doc, rej, err := schema.DecodeMetered(body, res.grow)
-	if err != nil {
+	o, err := schema.IngestMetered(body, schema.Options{Strict: h.cfg.Strict}, res.grow)
+	switch {
+	case err != nil:
 		return h.overBudget(w, err)
-	}
-	if rej != nil {
-		return h.reject(w, r, http.StatusBadRequest, rej, body, "")
-	}
-	if raw, ok := schema.Challenge(doc, body); ok {
-		writeChallenge(w, raw)
+	case o.Challenge != nil:
+		writeChallenge(w, o.Challenge)
 		return outcome{status: http.StatusOK, event: "challenge"}
+	case o.Rejection != nil && o.Rejection.Malformed():
+		return h.reject(w, r, http.StatusBadRequest, o.Rejection, body, "")
+	case o.Rejection != nil:
+		return h.reject(w, r, http.StatusUnprocessableEntity, o.Rejection, body, o.Rejection.Event)
 	}
-	ev, rej := schema.Normalize(doc, schema.Options{Strict: h.cfg.Strict})
-	if rej != nil {
-		return h.reject(w, r, http.StatusUnprocessableEntity, rej, body, rej.Event)
-	}
+	ev := o.Event
 	return h.publish(w, r, ev)
 }
 

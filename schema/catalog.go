@@ -1,14 +1,14 @@
 package schema
 
 import (
+	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
 	"sort"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 //go:embed schemas/*.json
@@ -16,7 +16,7 @@ var schemaFiles embed.FS
 
 const schemaBaseURL = "https://hirebridge.dev/schemas/"
 
-// catalog maps each documented event type to its compiled schema. It is
+// catalog maps each documented event type to its compiled rules. It is
 // built once at package load: the schemas are embedded, so a failure here is
 // a build defect, never a runtime condition.
 var catalog = mustCompileCatalog()
@@ -57,37 +57,36 @@ func SchemaJSON(name string) ([]byte, bool) {
 	return b, err == nil
 }
 
-func mustCompileCatalog() map[string]*jsonschema.Schema {
-	c := jsonschema.NewCompiler()
+func mustCompileCatalog() map[string]*rule {
 	entries, err := fs.ReadDir(schemaFiles, "schemas")
 	if err != nil {
 		panic(err)
 	}
+	c := ruleCompiler{docs: map[string]map[string]any{}, done: map[string]*rule{}}
 	var types []string
 	for _, e := range entries {
-		f, err := schemaFiles.Open("schemas/" + e.Name())
+		b, err := schemaFiles.ReadFile("schemas/" + e.Name())
 		if err != nil {
 			panic(err)
 		}
-		doc, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		if err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var doc map[string]any
+		if err := dec.Decode(&doc); err != nil {
 			panic(fmt.Sprintf("schema %s: %v", e.Name(), err))
 		}
-		if err := c.AddResource(schemaBaseURL+e.Name(), doc); err != nil {
-			panic(fmt.Sprintf("schema %s: %v", e.Name(), err))
-		}
+		c.docs[e.Name()] = doc
 		if name := strings.TrimSuffix(e.Name(), path.Ext(e.Name())); name != "defs" {
 			types = append(types, name)
 		}
 	}
-	out := make(map[string]*jsonschema.Schema, len(types))
+	out := make(map[string]*rule, len(types))
 	for _, name := range types {
-		sch, err := c.Compile(schemaBaseURL + name + ".json")
+		r, err := c.compile(name+".json", "")
 		if err != nil {
 			panic(fmt.Sprintf("schema %s: %v", name, err))
 		}
-		out[name] = sch
+		out[name] = r
 	}
 	return out
 }

@@ -252,7 +252,8 @@ func TestDecodeMeteredEstimateCoversTheHeap(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			doc, rej, err := DecodeMetered([]byte(body), func(n int64) error { charged += n; return nil })
+			doc := new(tree)
+			rej, err := decode(doc, []byte(body), func(n int64) error { charged += n; return nil })
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			if rej != nil || err != nil {
@@ -289,9 +290,9 @@ func TestDecodeMeteredStopsWhenRefused(t *testing.T) {
 	refused := errors.New("no memory for you")
 	body := `{"a":[` + strings.Repeat("0,", 50000) + `0]}`
 	calls := 0
-	doc, rej, err := DecodeMetered([]byte(body), func(int64) error { calls++; return refused })
-	if !errors.Is(err, refused) || rej != nil || doc != nil {
-		t.Errorf("DecodeMetered = %v, %v, %v; want only the charge's error", doc != nil, rej, err)
+	o, err := IngestMetered([]byte(body), Options{}, func(int64) error { calls++; return refused })
+	if !errors.Is(err, refused) || o.Event != nil || o.Rejection != nil || o.Challenge != nil {
+		t.Errorf("IngestMetered = %+v, %v; want only the charge's error", o, err)
 	}
 	if calls != 1 {
 		t.Errorf("%d charges after the first refusal, want decoding to stop at it", calls-1)

@@ -8,7 +8,7 @@ import (
 
 // A body as the sender may write it: the name in another case, the time in
 // another zone, the company name under its applicant-event spelling.
-func ExampleNormalize() {
+func ExampleIngest() {
 	body := []byte(`{
 		"event": " Applicant_Applied ",
 		"timestamp": "2026-01-30T01:14:56.395+01:00",
@@ -16,16 +16,12 @@ func ExampleNormalize() {
 		"job": {"id": "job_1", "title": "Backend Engineer"},
 		"applicant": {"id": "app_1", "years_of_experience": 6.50}
 	}`)
-	doc, rej := schema.Decode(body)
-	if rej != nil {
-		fmt.Println("400:", rej)
+	o := schema.Ingest(body, schema.Options{})
+	if o.Rejection != nil {
+		fmt.Println("rejected:", o.Rejection)
 		return
 	}
-	ev, rej := schema.Normalize(doc, schema.Options{})
-	if rej != nil {
-		fmt.Println("422:", rej)
-		return
-	}
+	ev := o.Event
 	fmt.Println("name:", ev.Name)
 	fmt.Println("id:", ev.ID)
 	fmt.Println("key:", ev.Key)
@@ -43,17 +39,14 @@ func ExampleNormalize() {
 
 // Rejections say what is wrong and where: Reason is the error code, Field a
 // JSON pointer, and Malformed tells a 400 (not an object) from a 422.
-func ExampleNormalize_rejection() {
+func ExampleIngest_rejection() {
 	for _, body := range []string{
 		`[1, 2]`,
 		`{"event": "job added", "timestamp": "2026-01-30T02:05:17.892Z"}`,
 		`{"event": "job_added", "timestamp": "yesterday"}`,
 		`{"event": "job_added", "timestamp": "2026-01-30T02:05:17.892Z", "company": {"id": "c"}, "job": {"id": 42}}`,
 	} {
-		doc, rej := schema.Decode([]byte(body))
-		if rej == nil {
-			_, rej = schema.Normalize(doc, schema.Options{})
-		}
+		rej := schema.Ingest([]byte(body), schema.Options{}).Rejection
 		fmt.Printf("%s %q malformed=%v\n", rej.Reason, rej.Field, rej.Malformed())
 	}
 	// Output:

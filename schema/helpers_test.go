@@ -31,15 +31,6 @@ func examples(t testing.TB) []example {
 	return out
 }
 
-// normalize runs the bridge's two steps, Decode then Normalize.
-func normalize(body []byte, opts Options) (*Event, *Rejection) {
-	doc, rej := Decode(body)
-	if rej != nil {
-		return nil, rej
-	}
-	return Normalize(doc, opts)
-}
-
 func mustNormalize(t testing.TB, body []byte) *Event {
 	t.Helper()
 	ev, rej := normalize(body, Options{})

@@ -54,11 +54,11 @@ func TestEntityKey(t *testing.T) {
 		{"new_applicant", `{"person":{"id":"p_1"},"ID":"upper"}`, eventID},
 	}
 	for _, tt := range tests {
-		doc, rej := Decode([]byte(tt.doc))
-		if rej != nil {
-			t.Fatalf("%s: %v", tt.doc, rej)
+		got, err := entityKeyOf(tt.name, tt.doc, eventID)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.doc, err)
 		}
-		if got := EntityKey(tt.name, doc, eventID); got != tt.want {
+		if got != tt.want {
 			t.Errorf("EntityKey(%s, %s) = %q; want %q", tt.name, tt.doc, got, tt.want)
 		}
 	}

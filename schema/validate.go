@@ -1,0 +1,124 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// validate checks the tree against a type's rules. Every failure is
+// found, and the one with the smallest JSON pointer is reported, so one
+// body always gets one answer. Details name types and lengths, never the
+// sender's values (which may be personal data). A valid body costs no
+// allocation.
+func (t *tree) validate(name string, r *rule) *Rejection {
+	v := validation{t: t}
+	t.path = t.path[:0]
+	v.check(0, r)
+	if !v.failed {
+		return nil
+	}
+	if v.missing {
+		return reject(ReasonSchema, v.pointer, "%s requires %s", name, v.pointer)
+	}
+	return reject(ReasonSchema, v.pointer, "%s: %s %s", name, v.pointer, v.problem)
+}
+
+type validation struct {
+	t       *tree
+	failed  bool
+	missing bool
+	pointer string
+	problem string
+}
+
+func (v *validation) check(i int32, r *rule) {
+	t := v.t
+	n := t.nodes[i]
+	if r.types != 0 {
+		if got := typeOfKind(n.kind); r.types&got == 0 {
+			v.fail("", false, func() string { return fmt.Sprintf("got %s, want %s", got, r.types) })
+			return
+		}
+	}
+	if r.hasConst && (n.kind != '"' || string(t.str(i)) != r.constString) {
+		v.fail("", false, func() string { return "value must be " + strconv.Quote(r.constString) })
+		return
+	}
+	switch n.kind {
+	case '{':
+		for _, name := range r.required {
+			if m, _ := t.member(i, name); m < 0 {
+				v.fail(name, true, nil)
+				break
+			}
+		}
+		if r.props == nil {
+			return
+		}
+		pairs := t.kids[n.off:n.end]
+		for k := 0; k < len(pairs); k += 2 {
+			if p, ok := r.props[string(t.str(pairs[k]))]; ok {
+				t.path = append(t.path, step{name: pairs[k]})
+				v.check(pairs[k+1], p)
+				t.path = t.path[:len(t.path)-1]
+			}
+		}
+	case '[':
+		if r.items == nil {
+			return
+		}
+		for k, e := range t.kids[n.off:n.end] {
+			t.path = append(t.path, step{name: -1, index: k})
+			v.check(e, r.items)
+			t.path = t.path[:len(t.path)-1]
+		}
+	case '"':
+		if r.minLength >= 0 {
+			if got := utf8.RuneCount(t.str(i)); got < r.minLength {
+				v.fail("", false, func() string { return fmt.Sprintf("minLength: got %d, want %d", got, r.minLength) })
+			}
+		}
+	}
+}
+
+// fail records a failure at the current path, or at its member called
+// missing, when its pointer is the smallest so far.
+func (v *validation) fail(missing string, isMissing bool, problem func() string) {
+	p := v.t.pointer(missing, isMissing)
+	if v.failed && p >= v.pointer {
+		return
+	}
+	v.failed, v.pointer, v.missing = true, p, isMissing
+	if problem != nil {
+		v.problem = problem()
+	}
+}
+
+// pointer renders the validation path as a JSON pointer, with one more
+// member name when extra is set.
+func (t *tree) pointer(last string, extra bool) string {
+	if len(t.path) == 0 && !extra {
+		return "/"
+	}
+	var b strings.Builder
+	for _, s := range t.path {
+		b.WriteByte('/')
+		if s.name < 0 {
+			b.WriteString(strconv.Itoa(s.index))
+			continue
+		}
+		writePointerToken(&b, string(t.str(s.name)))
+	}
+	if extra {
+		b.WriteByte('/')
+		writePointerToken(&b, last)
+	}
+	return b.String()
+}
+
+func writePointerToken(b *strings.Builder, tok string) {
+	tok = strings.ReplaceAll(tok, "~", "~0")
+	b.WriteString(strings.ReplaceAll(tok, "/", "~1"))
+}
