@@ -38,7 +38,23 @@ type Ack struct {
 	// Duplicate is true when the broker already held a message with the same
 	// ID and stored nothing new.
 	Duplicate bool
+	// Spooled is true when the message is not on the broker yet but on a
+	// local durable spool (synced to disk), which forwards it once the
+	// broker takes it: the bridge answers 202 rather than 200.
+	Spooled bool
 }
+
+// DegradedError is a readiness answer that still takes traffic: the sink
+// accepts messages, though not the way it normally does (a spool holds
+// them while the broker is away). Readiness stays 200 and says so.
+type DegradedError struct {
+	// Status is the one word readiness answers with, such as "spooling".
+	Status string
+	// Detail says why and what is done instead.
+	Detail string
+}
+
+func (e *DegradedError) Error() string { return e.Status + ": " + e.Detail }
 
 var (
 	// ErrUnavailable wraps every failure that a later retry may cure: the

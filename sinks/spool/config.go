@@ -1,0 +1,57 @@
+package spool
+
+import (
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+// Config is the spool's settings. The env tags name each variable (under
+// the binary's prefix) and hold its default; fields without one are set by
+// the binary.
+type Config struct {
+	// Enabled turns the spool on.
+	Enabled bool `env:"SPOOL" envDefault:"false"`
+	// Dir holds the store; empty means <data dir>/spool, which the binary
+	// resolves. One process per directory.
+	Dir string `env:"SPOOL_DIR"`
+	// MaxBytes bounds what the spool holds, counted as the messages' bodies,
+	// headers, CloudEvents attributes, topics, ids and keys (the store's own
+	// overhead comes on top). A message that would pass it is refused as
+	// unavailable, as without a spool.
+	MaxBytes int64 `env:"SPOOL_MAX_BYTES" envDefault:"1073741824"`
+	// After is how long a publish waits for the broker's ack before the
+	// message is spooled instead.
+	After time.Duration `env:"SPOOL_AFTER" envDefault:"2s"`
+
+	// AckTimeout bounds each forwarded publish; the binary gives the
+	// publish timeout. After must be shorter, or the request's own deadline
+	// would end before anything is spooled.
+	AckTimeout time.Duration
+	// Log receives the spool's state changes: spooling started, drained,
+	// forwarding paused. Never payloads.
+	Log zerolog.Logger
+}
+
+// Validate reports the first field that cannot work, as a
+// *sinks.FieldError.
+func (c Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return sinks.FieldErrorf("spool", field, format, args...)
+	}
+	switch {
+	case c.MaxBytes <= 0:
+		return bad("MaxBytes", "must be a positive number of bytes, got %d", c.MaxBytes)
+	case c.After <= 0:
+		return bad("After", "must be a positive duration such as 2s, got %s", c.After)
+	case c.AckTimeout > 0 && c.After >= c.AckTimeout:
+		// The request waits at most the publish timeout: the spool must
+		// get its turn before that.
+		return bad("After", "must be shorter than the publish timeout (%s), got %s", c.AckTimeout, c.After)
+	case c.Enabled && c.Dir == "":
+		return bad("Dir", "must not be empty")
+	}
+	return nil
+}

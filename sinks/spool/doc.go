@@ -1,0 +1,23 @@
+// Package spool keeps events the broker does not acknowledge in time on a
+// local durable store, and forwards them once it does.
+//
+// Spool is a sinks.Sink in front of the broker's sink. A publish first goes
+// to the broker, with a deadline of Config.After; when the broker does not
+// acknowledge in time (or says it is unavailable), the message is written to
+// the spool, synced to disk, and answered Ack{Spooled: true}. While the
+// spool holds messages, new ones are written behind them without trying the
+// broker, so messages reach the broker in the order they were accepted. A
+// forwarder publishes the spooled messages one at a time, oldest first,
+// with their original id, topic, key, headers and CloudEvents context, and
+// removes each only after the broker's ack (a duplicate counts: the broker
+// holds it).
+//
+// The store is bbolt: one file, each commit synced (fdatasync) before it
+// returns. Concurrent writes share commits (group commit: while one commit
+// syncs, the next gathers everything that arrived meanwhile), so a burst of
+// spooled requests costs a few syncs, not one each. See the README's Spool
+// section for the measurements that chose it over a JetStream file store.
+//
+// Lazy opens the broker's sink in the background, so a bridge with a spool
+// starts and serves while the broker is unreachable.
+package spool

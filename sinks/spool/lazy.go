@@ -1,0 +1,145 @@
+package spool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+var (
+	_ sinks.Sink             = (*Lazy)(nil)
+	_ sinks.ReadinessChecker = (*Lazy)(nil)
+	_ sinks.LivenessChecker  = (*Lazy)(nil)
+)
+
+// Lazy is a broker's sink opened in the background: a bridge with a spool
+// starts and takes events while the broker is unreachable, and checks or
+// creates the stream or topics once it answers. Until then every publish
+// is unavailable (and so spooled) and readiness says why.
+type Lazy struct {
+	open    func(context.Context) (sinks.Sink, error)
+	timeout time.Duration
+	retry   time.Duration
+	log     zerolog.Logger
+
+	sink    atomic.Pointer[holder]
+	lastErr atomic.Pointer[error]
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex
+	closed bool
+}
+
+type holder struct{ sinks.Sink }
+
+// OpenLazy tries open once, bounded by timeout; when that fails it returns
+// at once and keeps trying every retry in the background. Close stops
+// trying.
+func OpenLazy(ctx context.Context, open func(context.Context) (sinks.Sink, error), timeout, retry time.Duration, log zerolog.Logger) *Lazy {
+	bg, cancel := context.WithCancel(context.Background())
+	l := &Lazy{open: open, timeout: timeout, retry: retry, log: log, cancel: cancel, done: make(chan struct{})}
+	if l.try(ctx) {
+		close(l.done)
+		return l
+	}
+	l.log.Warn().Err(*l.lastErr.Load()).Dur("retry", retry).
+		Msg("the broker does not answer: serving anyway, events are spooled; connecting in the background")
+	go l.connect(bg)
+	return l
+}
+
+// try opens the sink once; it reports whether the sink is open.
+func (l *Lazy) try(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
+	s, err := l.open(ctx)
+	if err != nil {
+		l.lastErr.Store(&err)
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		_ = s.Close(context.Background())
+		return true
+	}
+	l.sink.Store(&holder{s})
+	return true
+}
+
+func (l *Lazy) connect(ctx context.Context) {
+	defer close(l.done)
+	for {
+		select {
+		case <-time.After(l.retry):
+		case <-ctx.Done():
+			return
+		}
+		if l.try(ctx) {
+			if ctx.Err() == nil {
+				l.log.Info().Msg("connected to the broker; the spool forwards what it holds")
+			}
+			return
+		}
+	}
+}
+
+func (l *Lazy) notOpen() error {
+	cause := errors.New("not tried yet")
+	if p := l.lastErr.Load(); p != nil {
+		cause = *p
+	}
+	return fmt.Errorf("%w: not connected yet: %w", sinks.ErrUnavailable, cause)
+}
+
+// Publish publishes through the broker's sink once it is open.
+func (l *Lazy) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
+	h := l.sink.Load()
+	if h == nil {
+		return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, l.notOpen())
+	}
+	return h.Publish(ctx, m)
+}
+
+// Ready is the broker's sink's readiness once it is open.
+func (l *Lazy) Ready(ctx context.Context) error {
+	h := l.sink.Load()
+	if h == nil {
+		return l.notOpen()
+	}
+	if rc, ok := h.Sink.(sinks.ReadinessChecker); ok {
+		return rc.Ready(ctx)
+	}
+	return nil
+}
+
+// Live is the broker's sink's liveness once it is open.
+func (l *Lazy) Live() error {
+	if h := l.sink.Load(); h != nil {
+		if lc, ok := h.Sink.(sinks.LivenessChecker); ok {
+			return lc.Live()
+		}
+	}
+	return nil
+}
+
+// Close stops connecting and closes the broker's sink if it was opened.
+func (l *Lazy) Close(ctx context.Context) error {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	l.cancel()
+	<-l.done
+	if h := l.sink.Load(); h != nil {
+		return h.Close(ctx)
+	}
+	return nil
+}

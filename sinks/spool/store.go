@@ -1,0 +1,273 @@
+package spool
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// FileName is the store's file in the spool directory.
+const FileName = "spool.db"
+
+var (
+	// bucketRecords holds the records, keyed by an 8-byte big-endian
+	// sequence number: a cursor walks them in acceptance order.
+	bucketRecords = []byte("records")
+	// bucketMeta holds the totals, kept in the same transactions as the
+	// records, so they are right after any crash.
+	bucketMeta = []byte("meta")
+	keyCount   = []byte("count")
+	keyBytes   = []byte("bytes")
+)
+
+// maxOpsPerCommit bounds one commit, so a flood of writes is answered in
+// steps rather than all after one long transaction.
+const maxOpsPerCommit = 512
+
+// errStoreClosed answers a write that came after close.
+var errStoreClosed = errors.New("the spool is closed")
+
+// store is the spool's durable queue on bbolt. One goroutine commits: it
+// takes every write waiting and commits them in one synced transaction
+// (group commit), so concurrent writers share a sync, and a lone writer
+// waits for one commit, with no timer added.
+type store struct {
+	db  *bolt.DB
+	ops chan *op
+	// mu orders sends on ops against close.
+	mu     sync.RWMutex
+	closed bool
+	done   chan struct{}
+
+	// What the store holds, as of the last commit.
+	count  atomic.Int64
+	bytes  atomic.Int64
+	oldest atomic.Int64 // Unix nanoseconds; 0 when empty
+}
+
+// op is one write: an append (rec set, done waits for the commit) or the
+// removal of a forwarded record (seq set, nobody waits).
+type op struct {
+	rec  []byte
+	seq  uint64
+	size int64
+	done chan error
+}
+
+// entry is a record read back for forwarding.
+type entry struct {
+	seq uint64
+	raw []byte
+}
+
+func openStore(dir string) (*store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o640, &bolt.Options{
+		// The binary locks the directory first and names the holder; this
+		// only keeps a second opener from waiting forever.
+		Timeout: time.Second,
+		// The free list is rebuilt at open rather than written at every
+		// commit: less to sync per spooled request.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening the spool store %s: %w", filepath.Join(dir, FileName), err)
+	}
+	s := &store{db: db, ops: make(chan *op, maxOpsPerCommit), done: make(chan struct{})}
+	err = db.Update(func(tx *bolt.Tx) error {
+		recs, err := tx.CreateBucketIfNotExists(bucketRecords)
+		if err != nil {
+			return err
+		}
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		s.count.Store(getInt(meta, keyCount))
+		s.bytes.Store(getInt(meta, keyBytes))
+		s.oldest.Store(firstAt(recs))
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("reading the spool store: %w", err)
+	}
+	go s.commit()
+	return s, nil
+}
+
+// append stores rec and returns once it is synced to disk.
+func (s *store) append(rec []byte, size int64) error {
+	o := &op{rec: rec, size: size, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errStoreClosed
+	}
+	s.ops <- o
+	s.mu.RUnlock()
+	return <-o.done
+}
+
+// remove deletes a forwarded record with the next commit; nobody waits for
+// it. A crash before that commit leaves the record to be forwarded again,
+// which the broker's duplicate detection drops on NATS.
+func (s *store) remove(seq uint64, size int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !s.closed {
+		s.ops <- &op{seq: seq, size: size}
+	}
+}
+
+// read returns up to max records after the sequence number after, oldest
+// first, copied out of the transaction.
+func (s *store) read(after uint64, max int) ([]entry, error) {
+	var out []entry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRecords).Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < max; k, v = c.Next() {
+			out = append(out, entry{seq: binary.BigEndian.Uint64(k), raw: append([]byte(nil), v...)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// close commits what is queued, then closes the file.
+func (s *store) close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.ops)
+	s.mu.Unlock()
+	<-s.done
+	return s.db.Close()
+}
+
+// commit is the one writer: each round takes every op waiting and commits
+// them in one transaction, which bbolt syncs before Update returns.
+func (s *store) commit() {
+	defer close(s.done)
+	var retry []*op // removals whose commit failed, tried again with the next
+	for first := range s.ops {
+		batch := append(retry, first)
+		retry = nil
+	gather:
+		for len(batch) < maxOpsPerCommit {
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, o)
+			default:
+				break gather
+			}
+		}
+		err := s.apply(batch)
+		for _, o := range batch {
+			switch {
+			case o.done != nil:
+				o.done <- err
+			case err != nil:
+				retry = append(retry, o)
+			}
+		}
+	}
+	if len(retry) > 0 {
+		// Closing: one more try for the removals; what fails stays on disk
+		// and is forwarded again at the next start.
+		_ = s.apply(retry)
+	}
+}
+
+// apply commits ops in one transaction and, once it is synced, updates
+// the totals the metrics read.
+func (s *store) apply(ops []*op) error {
+	var count, bytes, oldest int64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		recs, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
+		count, bytes = getInt(meta, keyCount), getInt(meta, keyBytes)
+		removed := false
+		for _, o := range ops {
+			if o.rec == nil {
+				k := seqKey(o.seq)
+				if recs.Get(k) == nil {
+					continue
+				}
+				if err := recs.Delete(k); err != nil {
+					return err
+				}
+				count, bytes, removed = count-1, bytes-o.size, true
+				continue
+			}
+			seq, err := recs.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := recs.Put(seqKey(seq), o.rec); err != nil {
+				return err
+			}
+			count, bytes = count+1, bytes+o.size
+		}
+		oldest = s.oldest.Load()
+		if removed || oldest == 0 || count == 0 {
+			oldest = firstAt(recs)
+		}
+		if err := putInt(meta, keyCount, count); err != nil {
+			return err
+		}
+		return putInt(meta, keyBytes, bytes)
+	})
+	if err != nil {
+		return err
+	}
+	s.count.Store(count)
+	s.bytes.Store(bytes)
+	s.oldest.Store(oldest)
+	return nil
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq) }
+
+func getInt(b *bolt.Bucket, k []byte) int64 {
+	v := b.Get(k)
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+func putInt(b *bolt.Bucket, k []byte, n int64) error {
+	return b.Put(k, binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(n)))
+}
+
+// firstAt is when the oldest record was accepted, 0 when there is none.
+func firstAt(recs *bolt.Bucket) int64 {
+	_, v := recs.Cursor().First()
+	if v == nil {
+		return 0
+	}
+	var r struct {
+		At int64 `json:"at"`
+	}
+	if json.Unmarshal(v, &r) != nil {
+		return 0
+	}
+	return r.At
+}
