@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs the README's TypeScript consumer (examples/consume-ts) end to end:
+# installs it from its lock file, generates its types from the published
+# schemas, compiles it, starts hirebridge against the machine's NATS server
+# (127.0.0.1:4222, JetStream) under a stream and prefix of this run's own,
+# posts the documented examples, and checks what the consumer prints. Fails
+# when anything is missing or differs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+nats_url=${NATS_URL:-nats://127.0.0.1:4222}
+
+(cd examples/consume-ts && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm run --silent build)
+
+work=$(mktemp -d)
+suffix=$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')
+stream=HB_TS_${suffix^^}
+prefix=ts$suffix
+hb_pid= consumer_pid=
+cleanup() {
+  # Only the processes this script started, by their ids.
+  [[ -n $consumer_pid ]] && kill "$consumer_pid" 2>/dev/null || true
+  if [[ -n $hb_pid ]]; then
+    kill -TERM "$hb_pid" 2>/dev/null || true
+    wait "$hb_pid" 2>/dev/null || true
+  fi
+  # The stream is this run's alone: removed so runs never pile up.
+  (cd "$root/examples/consume-ts" && STREAM=$stream NATS_URL=$nats_url node --input-type=module -e '
+    import { connect } from "@nats-io/transport-node";
+    import { jetstreamManager } from "@nats-io/jetstream";
+    const nc = await connect({ servers: process.env.NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(process.env.STREAM).catch(() => {});
+    await nc.close();') || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+go build -o "$work/hirebridge" ./cmd/hirebridge
+token=ts-consumer-token-0123456789abcdef
+env -i PATH="$PATH" HOME="$HOME" \
+  HIREBRIDGE_NATS_URL="$nats_url" HIREBRIDGE_NATS_STREAM="$stream" HIREBRIDGE_TOPIC_PREFIX="$prefix" \
+  HIREBRIDGE_HTTP_ADDR=127.0.0.1:0 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:0 HIREBRIDGE_DATA_DIR="$work/data" \
+  HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_NATS_DUPLICATE_WINDOW=1s \
+  "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
+hb_pid=$!
+
+# The bound addresses are in the start-up log (the config line before
+# them holds the configured ones, port 0).
+web= admin=
+for _ in $(seq 100); do
+  web=$(sed -n 's|.*"webhook_url":"\(http://[^/"]*\)/.*|\1|p' "$work/hirebridge.log" | tail -1)
+  admin=$(sed -n 's|.*"admin_addr":"\([^"]*\)".*|\1|p' "$work/hirebridge.log" | tail -1)
+  if [[ -n $web && -n $admin ]] && curl -fs "http://$admin/readyz" >/dev/null; then break; fi
+  kill -0 "$hb_pid" 2>/dev/null || { cat "$work/hirebridge.log"; echo "hirebridge exited at start" >&2; exit 1; }
+  sleep 0.2
+done
+[[ -n $admin ]] && curl -fs "http://$admin/readyz" >/dev/null || { cat "$work/hirebridge.log"; echo "hirebridge not ready" >&2; exit 1; }
+
+# post BODY WANT: the answer's status (or error) must be WANT.
+post() {
+  local got
+  got=$(curl -s -X POST "$web/webhooks/hirempire/$token" --data-binary "$1")
+  [[ $got == *"\"$2\""* ]] || { echo "POST $1: got $got, want $2" >&2; return 1; }
+}
+for f in testdata/hirempire/*.json; do
+  [[ $f == */challenge.json ]] || post "@$f" published
+done
+# Not for a typed consumer: a dead letter and an undocumented type.
+post '{"event":"job_added","timestamp":"yesterday"}' invalid_timestamp
+post '{"event":"note_added","timestamp":"2026-01-30T00:00:00Z","note":{"id":"n1"}}' published
+# A re-send after the duplicate window is stored again, same ce-id: the
+# consumer must act on it once.
+sleep 1.5
+post @testdata/hirempire/job_added.json published
+# Last, so once it is printed everything before it was consumed.
+post "$(sed 's/job_wx01yz23ab45cd67ef/job_last/' testdata/hirempire/job_deleted.json)" published
+
+want="applicant_applied app_xyz789wvu654tsr321 John Doe for abc123def456ghi789jkl
+cv_upload_completed app_xyz789wvu654tsr321 John Doe for abc123def456ghi789jkl
+job_activated job_ab12cd34ef56gh78ij Product Designer
+job_added job_kl23mn45op67qr89st Backend Engineer
+job_deactivated job_ab12cd34ef56gh78ij Product Designer
+job_deleted job_wx01yz23ab45cd67ef Marketing Manager
+meeting_booked mtg_ab12cd34ef56gh78ij 30 min
+job_deleted job_last Marketing Manager"
+
+(cd examples/consume-ts && NATS_URL=$nats_url HIREBRIDGE_NATS_STREAM=$stream HIREBRIDGE_TOPIC_PREFIX=$prefix \
+  exec node dist/consume.js) >"$work/out" 2>"$work/err" &
+consumer_pid=$!
+for _ in $(seq 100); do
+  grep -q job_last "$work/out" && break
+  kill -0 "$consumer_pid" 2>/dev/null || break
+  sleep 0.2
+done
+if [[ $(cat "$work/out") != "$want" ]]; then
+  echo "the TypeScript consumer printed:" >&2
+  cat "$work/out" "$work/err" >&2
+  echo "want:" >&2
+  echo "$want" >&2
+  exit 1
+fi
+echo "consume-ts: 8 passed, 0 failed"
