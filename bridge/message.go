@@ -17,21 +17,35 @@ func (c Config) EventMessage(ev *schema.Event, trace []sinks.Header) *sinks.Mess
 		Key:   ev.Key,
 		Body:  ev.Body,
 		Event: &sinks.CloudEvent{
-			Type:    "com.hirempire." + ev.Name,
 			Source:  c.Source,
 			Time:    ev.Time,
 			Subject: ev.Key,
 		},
 		Headers: trace,
 	}
-	if id, ok := schema.SchemaID(ev.Name); ok {
-		msg.Event.DataSchema = id
+	if known, ok := documented[ev.Name]; ok {
+		msg.Event.Type, msg.Event.DataSchema = known.ceType, known.dataSchema
+	} else {
+		msg.Event.Type = cloudEventType(ev.Name)
 	}
 	if !ev.Validated {
 		msg.Headers = append(msg.Headers, validatedFalse)
 	}
 	return msg
 }
+
+// documented holds the CloudEvents type and schema of each documented
+// event type, built once rather than per message.
+var documented = func() map[string]struct{ ceType, dataSchema string } {
+	m := map[string]struct{ ceType, dataSchema string }{}
+	for _, name := range schema.KnownTypes() {
+		id, _ := schema.SchemaID(name)
+		m[name] = struct{ ceType, dataSchema string }{cloudEventType(name), id}
+	}
+	return m
+}()
+
+func cloudEventType(name string) string { return "com.hirempire." + name }
 
 // validatedFalse marks events whose type is not documented, so consumers
 // know no schema vouched for them.

@@ -81,15 +81,15 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 	if err := s.blocked(); err != nil {
 		return sinks.Ack{}, fmt.Errorf("publishing %s: %w: %w", m.Topic, sinks.ErrUnavailable, err)
 	}
-	msg := &nats.Msg{Subject: m.Topic, Data: m.Body, Header: headers(m)}
-	ack, err := s.publish(ctx, msg, m.ID)
+	msg := &nats.Msg{Subject: m.Topic, Data: m.Body, Header: headers(m, s.cfg.Stream)}
+	ack, err := s.publish(ctx, msg)
 	if errors.Is(err, jetstream.ErrNoStreamResponse) && s.nc.IsConnected() {
 		// Nothing captures the subject: the stream may be gone (deleted,
 		// or the server restarted with an empty store). Create it again
 		// and try once more within the same deadline.
 		if _, ierr := s.streamInfo(ctx); errors.Is(ierr, jetstream.ErrStreamNotFound) {
 			if rerr := s.recreateStream(ctx); rerr == nil {
-				ack, err = s.publish(ctx, msg, m.ID)
+				ack, err = s.publish(ctx, msg)
 			}
 		}
 	}
@@ -100,11 +100,10 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 	return ack, nil
 }
 
-func (s *Sink) publish(ctx context.Context, msg *nats.Msg, id string) (sinks.Ack, error) {
-	future, err := s.js.PublishMsgAsync(msg,
-		jetstream.WithMsgID(id),
-		jetstream.WithExpectStream(s.cfg.Stream),
-	)
+// publish sends msg, whose headers already carry Nats-Msg-Id and
+// Nats-Expected-Stream, and waits for its ack.
+func (s *Sink) publish(ctx context.Context, msg *nats.Msg) (sinks.Ack, error) {
+	future, err := s.js.PublishMsgAsync(msg)
 	if err != nil {
 		return sinks.Ack{}, err
 	}
@@ -137,23 +136,57 @@ func (s *Sink) classify(topic string, err error) error {
 
 // headers renders the CloudEvents NATS binding: attributes as ce-<name>,
 // percent-encoded, datacontenttype as both ce-datacontenttype (the
-// binding) and content-type (for clients that know only that). The map is
-// built directly because nats.Header keys are case-sensitive and consumers
-// look for these exact names.
-func headers(m *sinks.Message) nats.Header {
+// binding) and content-type (for clients that know only that); then
+// Nats-Msg-Id, which JetStream dedupes on, and Nats-Expected-Stream, so a
+// subject captured by another stream is an error rather than a silent
+// store elsewhere. The map is built directly because nats.Header keys are
+// case-sensitive and consumers look for these exact names; every value's
+// one-element slice shares one array, so a message costs two allocations
+// for its headers rather than one per header.
+func headers(m *sinks.Message, stream string) nats.Header {
 	attrs := m.Attributes()
-	h := make(nats.Header, len(attrs)+len(m.Headers)+3)
+	n := len(attrs) + len(m.Headers) + 4
+	h := make(nats.Header, n)
+	values := make([]string, 0, n)
+	set := func(name, value string) {
+		values = append(values, value)
+		h[name] = values[len(values)-1 : len(values) : len(values)]
+	}
 	for _, a := range attrs {
-		h["ce-"+a.Name] = []string{encodeAttribute(a.Value)}
+		set(attributeHeader(a.Name), encodeAttribute(a.Value))
 	}
 	if m.Event != nil {
-		h["ce-datacontenttype"] = []string{sinks.DataContentType}
-		h["content-type"] = []string{sinks.DataContentType}
+		set("ce-datacontenttype", sinks.DataContentType)
+		set("content-type", sinks.DataContentType)
 	}
 	for _, x := range m.Headers {
-		h[x.Name] = []string{x.Value}
+		set(x.Name, x.Value)
 	}
+	set(jetstream.MsgIDHeader, m.ID)
+	set(jetstream.ExpectedStreamHeader, stream)
 	return h
+}
+
+// attributeHeader is "ce-" and the attribute's name, without a
+// concatenation for the attributes every event has.
+func attributeHeader(name string) string {
+	switch name {
+	case "specversion":
+		return "ce-specversion"
+	case "id":
+		return "ce-id"
+	case "source":
+		return "ce-source"
+	case "type":
+		return "ce-type"
+	case "time":
+		return "ce-time"
+	case "subject":
+		return "ce-subject"
+	case "dataschema":
+		return "ce-dataschema"
+	}
+	return "ce-" + name
 }
 
 // Ready reports whether a publish can succeed now: connected, the stream
