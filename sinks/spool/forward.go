@@ -81,7 +81,7 @@ func (sp *Spool) forward(ctx context.Context) {
 						sp.cfg.Log.Info().Int64("events", sp.backlog.Load()).Msg("the broker takes events again; forwarding the spool")
 						paused = false
 					}
-					sp.done(e.seq, size(m))
+					sp.done(e.seq, Size(m))
 					sp.forwarded.Add(1)
 					after, backoff = e.seq, backoffMin
 					break

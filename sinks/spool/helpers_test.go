@@ -126,7 +126,7 @@ func send(t testing.TB, s sinks.Sink, keys int, stop <-chan struct{}, ta *tally,
 				cancel()
 				sent.Add(1)
 				ta.record(m.ID, ack, err)
-				time.Sleep(5 * time.Millisecond)
+				time.Sleep(10 * time.Millisecond)
 			}
 		})
 	}

@@ -72,9 +72,9 @@ func decode(b []byte) (*sinks.Message, time.Time, error) {
 	return m, time.Unix(0, r.At), nil
 }
 
-// size is what a message counts against Config.MaxBytes: its bodies and
+// Size is what a message counts against Config.MaxBytes: its bodies and
 // headers, as the README says, whatever the store's encoding adds.
-func size(m *sinks.Message) int64 {
+func Size(m *sinks.Message) int64 {
 	n := len(m.Topic) + len(m.ID) + len(m.Key) + len(m.Body)
 	if e := m.Event; e != nil {
 		n += len(e.Type) + len(e.Source) + len(e.Time) + len(e.Subject) + len(e.DataSchema)

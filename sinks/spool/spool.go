@@ -122,7 +122,7 @@ func (sp *Spool) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, erro
 // it is synced to disk. cause is why the broker did not take it, or nil
 // when it queued behind others.
 func (sp *Spool) append(m *sinks.Message, cause error) error {
-	n := size(m)
+	n := Size(m)
 	if !sp.reserve(n) {
 		sp.full.Store(true)
 		return fmt.Errorf("publishing %s: %w: the spool is full (%d bytes held, HIREBRIDGE_SPOOL_MAX_BYTES is %d)",
