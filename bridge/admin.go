@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/pprof"
 	"sync/atomic"
@@ -70,6 +72,17 @@ func (a *Admin) readyz(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
 		if err := a.ready.Ready(ctx); err != nil {
+			// Events are still accepted (spooled while the broker is
+			// away): the pod keeps its traffic, and the body says why.
+			var d *sinks.DegradedError
+			if errors.As(err, &d) {
+				body, _ := json.Marshal(struct {
+					Status string `json:"status"`
+					Detail string `json:"detail"`
+				}{d.Status, d.Detail})
+				writeJSON(w, http.StatusOK, body)
+				return
+			}
 			writeError(w, http.StatusServiceUnavailable, codeUnavailable, err.Error())
 			return
 		}

@@ -165,6 +165,10 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Eve
 	cancel()
 	o := outcome{event: ev.Name, id: ev.ID}
 	switch {
+	case err == nil && ack.Spooled:
+		h.metrics.event(ev.Name, outcomeSpooled)
+		writeSpooled(w, ev.ID)
+		o.status, o.result = http.StatusAccepted, outcomeSpooled
 	case err == nil && ack.Duplicate:
 		h.metrics.event(ev.Name, outcomeDuplicate)
 		writeOutcome(w, outcomeDuplicate, ev.ID)

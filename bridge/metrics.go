@@ -18,6 +18,9 @@ const (
 	// outcomeAbandoned is a publish cut short because the sender hung up:
 	// no one heard the 503, and the event may still have been stored.
 	outcomeAbandoned = "abandoned"
+	// outcomeSpooled is an event on the spool's disk, answered 202: the
+	// broker did not take it in time, the spool forwards it later.
+	outcomeSpooled = "spooled"
 )
 
 // Metrics are the bridge's own Prometheus series.
@@ -34,7 +37,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return &Metrics{
 		events: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "hirebridge_events_total",
-			Help: "Webhook events by type and outcome (published, duplicate, rejected, unavailable, abandoned by the sender). Undocumented types count as type \"other\".",
+			Help: "Webhook events by type and outcome (published, duplicate, spooled, rejected, unavailable, abandoned by the sender). Undocumented types count as type \"other\".",
 		}, []string{"type", "outcome"}),
 		responses: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "hirebridge_http_responses_total",

@@ -49,6 +49,12 @@ func writeOutcome(w http.ResponseWriter, status, id string) {
 	writeJSON(w, http.StatusOK, b)
 }
 
+// writeSpooled answers an event the spool holds: 202, on the bridge's disk
+// and not yet on the broker.
+func writeSpooled(w http.ResponseWriter, id string) {
+	writeJSON(w, http.StatusAccepted, []byte(`{"status":"`+outcomeSpooled+`","id":"`+id+`"}`))
+}
+
 func writeChallenge(w http.ResponseWriter, raw []byte) {
 	b := make([]byte, 0, len(raw)+14)
 	b = append(b, `{"challenge":`...)
