@@ -70,30 +70,18 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		return nil, err
 	}
 	c = c.withDefaults()
-	mech, err := c.SASL.mechanism()
-	if err != nil {
-		return nil, err
-	}
-	tc, err := c.TLS.config()
-	if err != nil {
-		return nil, err
-	}
 	codec, err := compression(c.Compression)
 	if err != nil {
 		return nil, err
 	}
 	attempt := attemptTimeout(c.AckTimeout)
-	bg, cancel := context.WithCancel(context.Background())
 	// Transport and Client have no logger: kafka-go reports their errors
 	// only as return values. The Writer's two loggers are its only
 	// callbacks that print (kafka-go's log.Printf calls are in Reader,
 	// ConsumerGroup and Conn batch reading, which the sink does not use).
-	transport := &kafkago.Transport{
-		ClientID:    c.ClientID,
-		DialTimeout: attempt,
-		SASL:        mech,
-		TLS:         tc,
-		Context:     bg,
+	transport, cancel, err := c.transport(attempt)
+	if err != nil {
+		return nil, err
 	}
 	addr := kafkago.TCP(c.Brokers...)
 	log := c.Log
@@ -148,6 +136,27 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// transport connects to the brokers with c's client id, SASL and TLS;
+// cancel stops its background metadata refresh.
+func (c Config) transport(dialTimeout time.Duration) (*kafkago.Transport, context.CancelFunc, error) {
+	mech, err := c.SASL.mechanism()
+	if err != nil {
+		return nil, nil, err
+	}
+	tc, err := c.TLS.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	return &kafkago.Transport{
+		ClientID:    c.ClientID,
+		DialTimeout: dialTimeout,
+		SASL:        mech,
+		TLS:         tc,
+		Context:     bg,
+	}, cancel, nil
 }
 
 // attemptTimeout is how long one produce request may go unanswered: the

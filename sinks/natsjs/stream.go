@@ -96,39 +96,17 @@ func covers(filter, subject string) bool {
 }
 
 // CheckFilter says why a subject filter cannot match anything the stream
-// holds, or nil. NATS wildcards match whole tokens only, so a filter such
-// as "hirempire.job_*" matches just a subject with a literal "job_*" token,
-// which no event name can be, and would wait forever in silence.
+// holds, or nil: a pattern sinks.CheckPattern refuses (NATS wildcards match
+// whole tokens only, so "hirempire.job_*" would wait forever in silence),
+// or one outside every subject the stream captures.
 func CheckFilter(filter string, streamSubjects []string) error {
-	tokens := strings.Split(filter, ".")
-	for i, tok := range tokens {
-		switch {
-		case tok == "":
-			return fmt.Errorf("%q has an empty token: subjects are dot-separated tokens", filter)
-		case tok == ">" && i != len(tokens)-1:
-			return fmt.Errorf("%q: '>' matches the rest of a subject, so it can only be the last token", filter)
-		case tok != "*" && tok != ">" && strings.ContainsAny(tok, "*>"):
-			return fmt.Errorf("%q: NATS wildcards match whole tokens: '*' stands for one token and '>' for the rest, so %q matches only a subject with that literal token; use e.g. %q, or %q and filter yourself",
-				filter, tok, strings.Join(append(tokens[:i:i], "*"), "."), strings.Join(append(tokens[:i:i], ">"), "."))
-		}
+	if err := sinks.CheckPattern(filter); err != nil {
+		return err
 	}
 	for _, s := range streamSubjects {
-		if overlap(strings.Split(s, "."), tokens) {
+		if sinks.Overlap(s, filter) {
 			return nil
 		}
 	}
 	return fmt.Errorf("%q matches nothing the stream captures (%s)", filter, strings.Join(streamSubjects, ", "))
-}
-
-// overlap reports whether some subject matches both token patterns.
-func overlap(a, b []string) bool {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] == ">" || b[i] == ">" {
-			return true
-		}
-		if a[i] != "*" && b[i] != "*" && a[i] != b[i] {
-			return false
-		}
-	}
-	return len(a) == len(b)
 }
