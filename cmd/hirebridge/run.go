@@ -27,6 +27,8 @@ func run(ctx context.Context, args []string, environ []string, stdout io.Writer)
 		return err
 	case "tail":
 		return tail(ctx, args, environ, stdout)
+	case "replay":
+		return replay(ctx, args, environ, stdout)
 	case "config":
 		cfg, err := loadConfig(environ)
 		if err != nil {
@@ -46,7 +48,10 @@ const usage = `hirebridge: Hirempire webhooks to NATS JetStream or Kafka
 Usage:
   hirebridge [serve]      receive webhooks (configured by HIREBRIDGE_* variables)
   hirebridge tail [-all] [SUBJECT]
-                          print events as they arrive on the NATS stream
+                          print events as they arrive, on NATS or Kafka
+  hirebridge replay [-dry-run] [-reason CODE] [-since 24h|TIME] [-json]
+                          publish the dead letters that pass now; leaves
+                          them in place, publishes nothing twice
   hirebridge config       print every variable, its default and its value
                           (secrets masked)
   hirebridge version      print the version
