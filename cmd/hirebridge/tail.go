@@ -27,15 +27,22 @@ func tail(ctx context.Context, args []string, environ []string, stdout io.Writer
 		return err
 	}
 	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
-	all := fs.Bool("all", false, "print the stream from its start, not only new events")
-	server := fs.String("server", cfg.NATS.URLs, "NATS URL (default: HIREBRIDGE_NATS_URL, else the embedded server under HIREBRIDGE_DATA_DIR)")
-	stream := fs.String("stream", cfg.NATS.Stream, "stream name")
+	all := fs.Bool("all", false, "print the stream (on Kafka: the topics) from its start, not only new events")
+	serverDefault, serverHelp := cfg.NATS.URLs, "NATS URL (default: HIREBRIDGE_NATS_URL, else the embedded server under HIREBRIDGE_DATA_DIR)"
+	if cfg.Sink == "kafka" {
+		serverDefault, serverHelp = strings.Join(cfg.Kafka.Brokers, ","), "Kafka brokers, comma-separated (default: HIREBRIDGE_KAFKA_BROKERS)"
+	}
+	server := fs.String("server", serverDefault, serverHelp)
+	stream := fs.String("stream", cfg.NATS.Stream, "stream name (NATS only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	subject := sinks.AllTopics(cfg.Bridge.Prefix)
 	if fs.NArg() > 0 {
 		subject = fs.Arg(0)
+	}
+	if cfg.Sink == "kafka" {
+		return tailKafka(ctx, cfg, *server, subject, *all, stdout)
 	}
 	nc := natsConfig(cfg)
 	nc.URLs = *server
@@ -95,6 +102,9 @@ func tail(ctx context.Context, args []string, environ []string, stdout io.Writer
 	}
 }
 
+// tailRecord is one line of tail's output, the same on both brokers: the
+// subject or topic, the headers in one form, and the body, as JSON when it
+// is JSON (dead letters may hold anything), else as a string.
 type tailRecord struct {
 	Subject string            `json:"subject"`
 	Headers map[string]string `json:"headers"`
@@ -102,22 +112,37 @@ type tailRecord struct {
 	Raw     string            `json:"raw,omitempty"`
 }
 
-func tailLine(msg jetstream.Msg) tailRecord {
-	rec := tailRecord{Subject: msg.Subject(), Headers: map[string]string{}}
-	for k, v := range msg.Headers() {
-		value := strings.Join(v, ",")
-		if strings.HasPrefix(k, "ce-") {
-			// The values as the event has them, not as the binding
-			// encodes them.
-			value = natsjs.DecodeAttribute(value)
-		}
-		rec.Headers[k] = value
-	}
-	if json.Valid(msg.Data()) {
-		rec.Data = msg.Data()
+func newTailRecord(subject string, headers map[string]string, body []byte) tailRecord {
+	rec := tailRecord{Subject: subject, Headers: headers}
+	if json.Valid(body) {
+		rec.Data = body
 	} else {
-		// Dead letters may hold anything the sender sent.
-		rec.Raw = string(msg.Data())
+		rec.Raw = string(body)
 	}
 	return rec
+}
+
+// tailLine shows a NATS message in the form tail prints on both brokers:
+// CloudEvents attributes as ce-<name> with the values the event has (the
+// binding percent-encodes them), the content type once as content-type
+// (the binding's ce-datacontenttype repeats it), and the bridge's own
+// headers; JetStream's Nats-Msg-Id, which repeats ce-id, is left out.
+func tailLine(msg jetstream.Msg) tailRecord {
+	hs := map[string]string{}
+	for k, v := range msg.Headers() {
+		value := strings.Join(v, ",")
+		switch {
+		case strings.HasPrefix(k, "Nats-"):
+			continue
+		case k == "ce-datacontenttype":
+			if _, ok := msg.Headers()["content-type"]; ok {
+				continue
+			}
+			k = "content-type"
+		case strings.HasPrefix(k, "ce-"):
+			value = natsjs.DecodeAttribute(value)
+		}
+		hs[k] = value
+	}
+	return newTailRecord(msg.Subject(), hs, msg.Data())
 }
