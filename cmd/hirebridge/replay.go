@@ -112,14 +112,20 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 // finds it. While the service is stopped, replay takes the directory
 // itself, under its lock, and starts the embedded server on it for the
 // time it runs; a service started meanwhile says the directory is in use.
+//
+// Replay publishes to the broker itself, never through the spool: the
+// running service holds the spool's directory, and a replayed event counts
+// only once the broker has it.
 func openReplaySink(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, string, func(), error) {
-	if cfg.Sink != "nats" || cfg.NATS.URLs != "" {
-		sink, release, err := openSink(ctx, cfg, log)
-		where := "on Kafka at " + strings.Join(cfg.Kafka.Brokers, ",")
-		if cfg.Sink == "nats" {
-			where = fmt.Sprintf("on NATS stream %s at %s", cfg.NATS.Stream, cfg.NATS.URLs)
-		}
-		return sink, where, release, err
+	switch {
+	case cfg.Sink == "kafka":
+		sink, release, err := openKafka(ctx, cfg, log)
+		return sink, "on Kafka at " + strings.Join(cfg.Kafka.Brokers, ","), release, err
+	case cfg.Sink != "nats":
+		return nil, "", nil, fmt.Errorf("%sSINK: %q is not a sink", envPrefix, cfg.Sink)
+	case cfg.NATS.URLs != "":
+		sink, release, err := openNATS(ctx, cfg, log)
+		return sink, fmt.Sprintf("on NATS stream %s at %s", cfg.NATS.Stream, cfg.NATS.URLs), release, err
 	}
 	own := cfg
 	if !own.embeddedAddrSet {
