@@ -66,7 +66,14 @@ type harnessOptions struct {
 	// noBroker puts a recorder in the broker's place, for tests of what
 	// the handler answers before or without a broker round trip.
 	noBroker bool
+	// inProcess connects to the server without a socket, as the service
+	// does to its embedded server.
+	inProcess bool
 }
+
+// inProcess: the sink reaches the test server as the service reaches its
+// embedded one, so a benchmark measures what runs in production.
+func inProcess() option { return func(o *harnessOptions) { o.inProcess = true } }
 
 // withoutBroker: the test is about the handler alone (methods, tokens,
 // logs); what a broker does is for the tests that start one.
@@ -101,7 +108,12 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	srv := natstest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	var local nats.InProcessConnProvider
+	if o.inProcess {
+		local = srv.Server
+	}
 	sink, err := natsjs.Open(ctx, natsjs.Config{
+		InProcess:       local,
 		URLs:            srv.URL(),
 		Stream:          testStream,
 		Prefix:          testPrefix,
