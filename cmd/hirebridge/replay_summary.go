@@ -112,8 +112,8 @@ func (s *replaySummary) writeText(w io.Writer) error {
 				cols = append(cols, o)
 			}
 		}
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t") }
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")) }
 		row(append([]string{"reason", "dead letters"}, cols...)...)
 		for _, reason := range sortedKeys(s.Reasons) {
 			cells := []string{reason, strconv.Itoa(total(s.Reasons[reason]))}
