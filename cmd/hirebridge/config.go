@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/hirebridge/hirebridge/sinks/kafka"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/embedded"
+	"github.com/hirebridge/hirebridge/sinks/spool"
 )
 
 const envPrefix = "HIREBRIDGE_"
@@ -55,6 +57,7 @@ type Config struct {
 	NATS     natsjs.Config   `envPrefix:"NATS_"`
 	Embedded embedded.Config `envPrefix:"NATS_"`
 	Kafka    kafka.Config    `envPrefix:"KAFKA_"`
+	Spool    spool.Config
 
 	// tokenGenerated is true when no token was configured and one was drawn
 	// at random; only then is it logged.
@@ -93,6 +96,9 @@ func loadConfig(environ []string) (Config, error) {
 		}
 	}
 	slices.Sort(cfg.ignoredVars)
+	if cfg.Spool.Dir == "" {
+		cfg.Spool.Dir = filepath.Join(cfg.DataDir, "spool")
+	}
 	if cfg.Bridge.Token == "" {
 		cfg.Bridge.Token = rand.Text()
 		cfg.tokenGenerated = true
@@ -174,12 +180,21 @@ func (c *Config) Validate() error {
 	_, err := zerolog.ParseLevel(c.LogLevel)
 	check(err == nil && c.LogLevel != "", "LOG_LEVEL", "%q is not one of trace, debug, info, warn, error", c.LogLevel)
 	check(c.LogFormat == "json" || c.LogFormat == "console", "LOG_FORMAT", "%q is not json or console", c.LogFormat)
+	// The embedded server lives in this process, on this disk: a spool
+	// beside it would fail with it, and it never goes away on its own.
+	check(!c.Spool.On || c.Sink != "nats" || c.NATS.URLs != "", "SPOOL",
+		"the spool keeps events while an external broker is away; with the embedded NATS server (HIREBRIDGE_NATS_URL empty) the broker runs in this process and stores on the same disk, so there is nothing for a spool to outlast: set HIREBRIDGE_NATS_URL or turn the spool off")
 	// Only the first is reported: the README promises one line.
 	if len(errs) > 0 {
 		return errs[0]
 	}
 	if err := c.Bridge.Validate(); err != nil {
 		return c.varError(err)
+	}
+	if c.Spool.On {
+		if err := spoolConfig(*c, zerolog.Nop()).Validate(); err != nil {
+			return c.varError(err)
+		}
 	}
 	switch c.Sink {
 	case "nats":
@@ -205,7 +220,7 @@ func (c *Config) varError(err error) error {
 	if !errors.As(err, &fe) {
 		return err
 	}
-	section := map[string]string{"bridge": "Bridge", "nats": "NATS", "kafka": "Kafka"}[fe.Section]
+	section := map[string]string{"bridge": "Bridge", "nats": "NATS", "kafka": "Kafka", "spool": "Spool"}[fe.Section]
 	for _, s := range settingsOf(c) {
 		if s.Path == section+"."+fe.Field {
 			return fmt.Errorf("%s: %s", s.Var, fe.Problem)

@@ -30,22 +30,28 @@ type dataDirLock struct {
 // lockDataDir takes the data directory for this process, or says who has
 // it.
 func lockDataDir(dir string) (*dataDirLock, error) {
+	return lockDir(dir, "DATA_DIR", "data directory")
+}
+
+// lockDir takes dir, the directory of the variable named (after the
+// prefix), for this process, or says who has it.
+func lockDir(dir, variable, what string) (*dataDirLock, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("%sDATA_DIR %s: %w", envPrefix, dir, err)
+		return nil, fmt.Errorf("%s%s %s: %w", envPrefix, variable, dir, err)
 	}
 	path := filepath.Join(dir, lockFileName)
 	l := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o640))
 	ok, err := l.TryLock()
 	if err != nil {
-		return nil, fmt.Errorf("%sDATA_DIR %s: locking %s: %w", envPrefix, dir, lockFileName, err)
+		return nil, fmt.Errorf("%s%s %s: locking %s: %w", envPrefix, variable, dir, lockFileName, err)
 	}
 	if !ok {
 		holder := "another process"
 		if pid := readHolder(path); pid != "" {
 			holder = "process " + pid
 		}
-		return nil, fmt.Errorf("%sDATA_DIR %s: %w by %s (one hirebridge per data directory: stop it, or give this one another HIREBRIDGE_DATA_DIR)",
-			envPrefix, absPath(dir), errDataDirInUse, holder)
+		return nil, fmt.Errorf("%s%s %s: %w by %s (one hirebridge per %s: stop it, or give this one another %s%s)",
+			envPrefix, variable, absPath(dir), errDataDirInUse, holder, what, envPrefix, variable)
 	}
 	// The holder's pid, for the next process's message. flock(2) locks the
 	// open file description, so writing through another one, and closing

@@ -123,6 +123,10 @@ type app struct {
 func wire(cfg Config, sink sinks.Sink, log zerolog.Logger) *app {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The spool's gauges, when it is on.
+	if c, ok := sink.(interface{ Collectors() []prometheus.Collector }); ok {
+		reg.MustRegister(c.Collectors()...)
+	}
 	wrapped := instrumented.Wrap(sink, cfg.Sink, instrumented.NewPublishLatency(reg))
 	handler := bridge.NewHandler(cfg.Bridge, wrapped, log, bridge.NewMetrics(reg))
 	mux := http.NewServeMux()

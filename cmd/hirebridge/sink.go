@@ -21,9 +21,18 @@ import (
 // of 1 MiB equals the default body limit and would leave none.
 const headerAllowance = 16 << 10
 
-// openSink connects the configured sink. The returned func releases what
-// the sink itself does not own (the embedded server), after the sink closed.
+// openSink connects the configured sink, behind the spool when it is on.
+// The returned func releases what the sink itself does not own (the
+// embedded server, the spool directory's lock), after the sink closed.
 func openSink(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
+	if cfg.Spool.On {
+		return openSpooled(ctx, cfg, log)
+	}
+	return openBroker(ctx, cfg, log)
+}
+
+// openBroker connects the configured broker's sink.
+func openBroker(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
 	switch cfg.Sink {
 	case "nats":
 		return openNATS(ctx, cfg, log)

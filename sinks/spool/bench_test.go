@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
-	"github.com/hirebridge/hirebridge/sinks/spool"
 )
 
 // benchEvent is a 2 KB event, the size of the documented examples.
@@ -63,9 +60,9 @@ func runParallel(b *testing.B, s sinks.Sink, wantSpooled bool) {
 // Spooled publishes: the broker is away, so each is written to the spool
 // and synced before it returns; concurrent ones share syncs.
 func BenchmarkSpooled(b *testing.B) {
-	away := spool.OpenLazy(context.Background(), func(context.Context) (sinks.Sink, error) {
+	away := lazy(b, func(context.Context) (sinks.Sink, error) {
 		return nil, errors.New("the broker is away")
-	}, time.Millisecond, time.Hour, zerolog.Nop())
+	})
 	sp := openSpool(b, spoolConfig(b.TempDir(), time.Second, &syncbuf.Buffer{}), away)
 	run(b, sp, true)
 }

@@ -12,8 +12,8 @@ import (
 // the binary's prefix) and hold its default; fields without one are set by
 // the binary.
 type Config struct {
-	// Enabled turns the spool on.
-	Enabled bool `env:"SPOOL" envDefault:"false"`
+	// On turns the spool on.
+	On bool `env:"SPOOL" envDefault:"false"`
 	// Dir holds the store; empty means <data dir>/spool, which the binary
 	// resolves. One process per directory.
 	Dir string `env:"SPOOL_DIR"`
@@ -50,7 +50,7 @@ func (c Config) Validate() error {
 		// The request waits at most the publish timeout: the spool must
 		// get its turn before that.
 		return bad("After", "must be shorter than the publish timeout (%s), got %s", c.AckTimeout, c.After)
-	case c.Enabled && c.Dir == "":
+	case c.On && c.Dir == "":
 		return bad("Dir", "must not be empty")
 	}
 	return nil

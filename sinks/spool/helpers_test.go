@@ -40,15 +40,25 @@ func natsConfig(url string) natsjs.Config {
 // background when the server does not answer.
 func lazyNATS(t testing.TB, url string) *spool.Lazy {
 	t.Helper()
-	return spool.OpenLazy(t.Context(), func(ctx context.Context) (sinks.Sink, error) {
+	return lazy(t, func(ctx context.Context) (sinks.Sink, error) {
 		return natsjs.Open(ctx, natsConfig(url))
-	}, 2*time.Second, 100*time.Millisecond, zerolog.Nop())
+	})
+}
+
+// lazy opens a sink with open, in the background when it fails.
+func lazy(t testing.TB, open func(context.Context) (sinks.Sink, error)) *spool.Lazy {
+	t.Helper()
+	l, err := spool.OpenLazy(context.Background(), open, nil, 2*time.Second, 100*time.Millisecond, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("OpenLazy: %v", err)
+	}
+	return l
 }
 
 // spoolConfig is a spool in dir that gives the broker after to answer.
 func spoolConfig(dir string, after time.Duration, logs *syncbuf.Buffer) spool.Config {
 	return spool.Config{
-		Enabled: true, Dir: dir, MaxBytes: 1 << 30, After: after,
+		On: true, Dir: dir, MaxBytes: 1 << 30, After: after,
 		AckTimeout: 2 * time.Second, Log: zerolog.New(logs),
 	}
 }

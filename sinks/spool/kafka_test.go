@@ -14,7 +14,6 @@ import (
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/kafka"
 	"github.com/hirebridge/hirebridge/sinks/kafka/kafkatest"
-	"github.com/hirebridge/hirebridge/sinks/spool"
 )
 
 // The Kafka broker paused (SIGSTOP) for several seconds under senders that
@@ -31,7 +30,7 @@ func TestKafkaPausedLosesNothing(t *testing.T) {
 	}
 	var logs syncbuf.Buffer
 	sp := openSpool(t, spoolConfig(t.TempDir(), 300*time.Millisecond, &logs),
-		spool.OpenLazy(t.Context(), open, 5*time.Second, 100*time.Millisecond, zerolog.Nop()))
+		lazy(t, open))
 
 	stop := make(chan struct{})
 	done := make(chan struct{})

@@ -40,20 +40,27 @@ type Lazy struct {
 
 type holder struct{ sinks.Sink }
 
-// OpenLazy tries open once, bounded by timeout; when that fails it returns
-// at once and keeps trying every retry in the background. Close stops
-// trying.
-func OpenLazy(ctx context.Context, open func(context.Context) (sinks.Sink, error), timeout, retry time.Duration, log zerolog.Logger) *Lazy {
+// OpenLazy tries open once, bounded by timeout. When that fails with an
+// error fatal says no waiting cures (a setting the broker refuses), it
+// returns that error; otherwise it returns at once and keeps trying every
+// retry in the background. Close stops trying. fatal may be nil.
+func OpenLazy(ctx context.Context, open func(context.Context) (sinks.Sink, error), fatal func(error) bool,
+	timeout, retry time.Duration, log zerolog.Logger) (*Lazy, error) {
 	bg, cancel := context.WithCancel(context.Background())
 	l := &Lazy{open: open, timeout: timeout, retry: retry, log: log, cancel: cancel, done: make(chan struct{})}
 	if l.try(ctx) {
 		close(l.done)
-		return l
+		return l, nil
 	}
-	l.log.Warn().Err(*l.lastErr.Load()).Dur("retry", retry).
+	err := *l.lastErr.Load()
+	if fatal != nil && fatal(err) {
+		cancel()
+		return nil, err
+	}
+	l.log.Warn().Err(err).Dur("retry", retry).
 		Msg("the broker does not answer: serving anyway, events are spooled; connecting in the background")
 	go l.connect(bg)
-	return l
+	return l, nil
 }
 
 // try opens the sink once; it reports whether the sink is open.
