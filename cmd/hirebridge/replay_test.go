@@ -197,6 +197,10 @@ func TestReplayNATS(t *testing.T) {
 		}
 	}
 
+	var usage bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, nil, &usage); err != nil || !strings.Contains(usage.String(), "hirebridge replay [-dry-run]") {
+		t.Errorf("help does not list replay (%v):\n%s", err, usage.String())
+	}
 	for _, bad := range [][]string{{"-since", "yesterday"}, {"-since", "-1h"}, {"extra"}} {
 		if err := run(context.Background(), append([]string{"replay"}, bad...), environ(lax), &text); err == nil {
 			t.Errorf("replay %v: no error", bad)
