@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/segmentio/kafka-go"
 
@@ -18,10 +19,11 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	brokers := strings.Split(cmp.Or(os.Getenv("KAFKA_BROKERS"), "localhost:9092"), ",")
-	err := consume(ctx, brokers, events.DefaultPrefix, "billing", printer(os.Stdout))
+	brokers := strings.Split(cmp.Or(os.Getenv("HIREBRIDGE_KAFKA_BROKERS"), "localhost:9092"), ",")
+	prefix := cmp.Or(os.Getenv("HIREBRIDGE_TOPIC_PREFIX"), events.DefaultPrefix)
+	err := consume(ctx, brokers, prefix, "billing", printer(os.Stdout))
 	if err != nil && ctx.Err() == nil {
 		log.Fatal(err)
 	}

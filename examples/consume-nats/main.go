@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,15 +20,17 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	nc, err := nats.Connect(cmp.Or(os.Getenv("NATS_URL"), nats.DefaultURL))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer nc.Close()
-	err = consume(ctx, nc, events.DefaultStream, events.DefaultPrefix, "billing", printer(os.Stdout))
-	if err != nil {
+	stream := cmp.Or(os.Getenv("HIREBRIDGE_NATS_STREAM"), events.DefaultStream)
+	prefix := cmp.Or(os.Getenv("HIREBRIDGE_TOPIC_PREFIX"), events.DefaultPrefix)
+	err = consume(ctx, nc, stream, prefix, "billing", printer(os.Stdout))
+	if err != nil && ctx.Err() == nil {
 		log.Fatal(err)
 	}
 }
