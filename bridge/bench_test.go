@@ -8,30 +8,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/hirebridge/hirebridge/internal/benchcpu"
 )
-
-// reportCPU reports the process's CPU time (user and system, every
-// goroutine, the in-process server's included) per operation as cpu-ns/op:
-// unlike ns/op, which is wall time shared among parallel senders, it is
-// what one request costs, and another process on the machine barely moves
-// it. Call it as defer reportCPU(b)() once the timer is reset.
-func reportCPU(b *testing.B) func() {
-	start := cpuTime(b)
-	return func() {
-		b.ReportMetric(float64((cpuTime(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
-	}
-}
-
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkWebhook measures one applicant_applied event of about 2 KB from
 // request to JetStream ack, each event distinct so that none is a
@@ -64,7 +44,7 @@ func BenchmarkWebhook(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(8)
 		b.ResetTimer()
-		defer reportCPU(b)()
+		defer benchcpu.Report(b)()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				body := all[next.Add(1)-1]
@@ -88,7 +68,7 @@ func BenchmarkWebhook(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(8)
 		b.ResetTimer()
-		defer reportCPU(b)()
+		defer benchcpu.Report(b)()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				body := all[next.Add(1)-1]

@@ -2,6 +2,8 @@ package schema
 
 import (
 	"testing"
+
+	"github.com/hirebridge/hirebridge/internal/benchcpu"
 )
 
 // BenchmarkIngest measures the work the bridge does per request on the
@@ -12,6 +14,7 @@ func BenchmarkIngest(b *testing.B) {
 	body := mustRead(b, "applicant_applied")
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	defer benchcpu.Report(b)()
 	for b.Loop() {
 		if o := Ingest(body, Options{}); o.Event == nil {
 			b.Fatal(o.Rejection)

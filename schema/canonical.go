@@ -2,12 +2,11 @@ package schema
 
 import (
 	"bytes"
-	"slices"
 	"unicode/utf8"
 )
 
-// canonical encodes the normalized tree compactly, object members sorted by
-// name, without HTML escaping, so the body is what the sender meant and its
+// canonical encodes the normalized tree, its members sorted (sortMembers),
+// compactly, without HTML escaping, so the body is what the sender meant and its
 // hash does not depend on how the sender spaced or ordered it. The output
 // is byte for byte what encoding/json's Encoder with SetEscapeHTML(false)
 // writes for the same value decoded into a map (a fuzz test holds it to
@@ -42,27 +41,17 @@ func (t *tree) appendValue(b []byte, i int32) []byte {
 		}
 		return append(b, ']')
 	default:
-		pairs := t.kids[n.off:n.end]
-		// The order of this object's members lives at the end of the
-		// shared scratch while its values, which may be objects, append
-		// theirs beyond it.
-		base := len(t.order)
-		for k := 0; k < len(pairs); k += 2 {
-			t.order = append(t.order, int32(k))
-		}
-		order := t.order[base:]
-		slices.SortFunc(order, func(x, y int32) int { return t.compareNames(pairs[x], pairs[y]) })
+		// sortMembers has put the members in order.
 		b = append(b, '{')
-		for k := base; k < base+len(pairs)/2; k++ {
-			if k > base {
+		pairs := t.kids[n.off:n.end]
+		for k := 0; k < len(pairs); k += 2 {
+			if k > 0 {
 				b = append(b, ',')
 			}
-			at := t.order[k]
-			b = t.appendString(b, pairs[at])
+			b = t.appendString(b, pairs[k])
 			b = append(b, ':')
-			b = t.appendValue(b, pairs[at+1])
+			b = t.appendValue(b, pairs[k+1])
 		}
-		t.order = t.order[:base]
 		return append(b, '}')
 	}
 }

@@ -21,6 +21,9 @@ const schemaBaseURL = "https://hirebridge.dev/schemas/"
 // a build defect, never a runtime condition.
 var catalog = mustCompileCatalog()
 
+// knownTypes is KnownTypes, computed once.
+var knownTypes = KnownTypes()
+
 // KnownTypes lists the documented event types, sorted. Sinks create their
 // topics for these at start.
 func KnownTypes() []string {

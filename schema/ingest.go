@@ -142,6 +142,7 @@ func (t *tree) normalize(opts Options) (*Event, *Rejection) {
 		}
 	}
 
+	t.sortMembers()
 	rules, known := catalog[name]
 	switch {
 	case known:
@@ -167,7 +168,7 @@ func (t *tree) normalize(opts Options) (*Event, *Rejection) {
 // knownName returns the catalog's own string for a name already in
 // normalized form, which is how senders write it: no allocation.
 func knownName(raw []byte) (string, bool) {
-	for name := range catalog {
+	for _, name := range knownTypes {
 		if string(raw) == name {
 			return name, true
 		}

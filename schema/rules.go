@@ -22,8 +22,15 @@ type rule struct {
 	// minLength counts runes; -1 when absent.
 	minLength int
 	required  []string
-	props     map[string]*rule
-	items     *rule
+	// props are the properties' rules, sorted by name as sortMembers
+	// sorts an object's members, so the two are walked side by side.
+	props []property
+	items *rule
+}
+
+type property struct {
+	name string
+	rule *rule
 }
 
 // typeSet holds JSON types as bits, in the order JSON Schema validators
@@ -172,14 +179,14 @@ func (c *ruleCompiler) compile(file, pointer string) (*rule, error) {
 			if !ok {
 				return nil, fmt.Errorf("%s: not an object", at(kw))
 			}
-			r.props = make(map[string]*rule, len(props))
 			for name := range props {
 				p, err := c.compile(file, pointer+"/properties/"+name)
 				if err != nil {
 					return nil, err
 				}
-				r.props[name] = p
+				r.props = append(r.props, property{name, p})
 			}
+			slices.SortFunc(r.props, func(a, b property) int { return strings.Compare(a.name, b.name) })
 		case "items":
 			items, err := c.compile(file, pointer+"/items")
 			if err != nil {

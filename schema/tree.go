@@ -2,6 +2,9 @@ package schema
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
+	"slices"
 	"sync"
 )
 
@@ -24,9 +27,9 @@ type tree struct {
 	// Scratch, kept between bodies.
 	pending []int32 // children of the open containers, innermost last
 	open    []openContainer
-	order   []int32 // member order while encoding one object
-	path    []step  // where validation is, for a failure's pointer
-	out     []byte  // the canonical encoding before its copy
+	sorting []member // one object's members while sorting them
+	path    []step   // where validation is, for a failure's pointer
+	out     []byte   // the canonical encoding before its copy
 }
 
 // node is one JSON value. For strings, off and end frame the raw value in
@@ -69,7 +72,7 @@ func (t *tree) release() {
 	t.text = t.text[:0]
 	t.pending = t.pending[:0]
 	t.open = t.open[:0]
-	t.order = t.order[:0]
+	t.sorting = t.sorting[:0]
 	t.path = t.path[:0]
 	t.out = t.out[:0]
 	trees.Put(t)
@@ -156,8 +159,41 @@ func (t *tree) addMember(obj int32, name string, value int32) {
 	n.off, n.end = start, int32(len(t.kids))
 }
 
-// compareNames orders member names as encoding/json orders map keys: by
-// their decoded bytes.
-func (t *tree) compareNames(a, b int32) int {
-	return bytes.Compare(t.str(a), t.str(b))
+// member is an object member while its object is sorted: prefix holds
+// the name's first eight bytes, big-endian, so most comparisons are one
+// integer comparison.
+type member struct {
+	prefix      uint64
+	name, value int32
+}
+
+// sortMembers puts every object's members in the order encoding/json
+// writes map keys, by their decoded bytes, in place: validation then
+// walks a type's properties beside them, and the canonical encoding
+// writes them as they are.
+func (t *tree) sortMembers() {
+	for i := range t.nodes {
+		n := t.nodes[i]
+		if n.kind != '{' || n.end-n.off < 4 {
+			continue
+		}
+		pairs := t.kids[n.off:n.end]
+		ms := t.sorting[:0]
+		for k := 0; k < len(pairs); k += 2 {
+			name := t.str(pairs[k])
+			var prefix [8]byte
+			copy(prefix[:], name)
+			ms = append(ms, member{binary.BigEndian.Uint64(prefix[:]), pairs[k], pairs[k+1]})
+		}
+		slices.SortFunc(ms, func(a, b member) int {
+			if a.prefix != b.prefix {
+				return cmp.Compare(a.prefix, b.prefix)
+			}
+			return bytes.Compare(t.str(a.name), t.str(b.name))
+		})
+		for k, m := range ms {
+			pairs[2*k], pairs[2*k+1] = m.name, m.value
+		}
+		t.sorting = ms
+	}
 }

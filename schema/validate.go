@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -54,15 +55,20 @@ func (v *validation) check(i int32, r *rule) {
 				break
 			}
 		}
-		if r.props == nil {
-			return
-		}
+		// Members and properties are both sorted by name: one merge.
 		pairs := t.kids[n.off:n.end]
-		for k := 0; k < len(pairs); k += 2 {
-			if p, ok := r.props[string(t.str(pairs[k]))]; ok {
+		for k, p := 0, 0; k < len(pairs) && p < len(r.props); {
+			switch c := bytes.Compare(t.str(pairs[k]), []byte(r.props[p].name)); {
+			case c < 0:
+				k += 2
+			case c > 0:
+				p++
+			default:
 				t.path = append(t.path, step{name: pairs[k]})
-				v.check(pairs[k+1], p)
+				v.check(pairs[k+1], r.props[p].rule)
 				t.path = t.path[:len(t.path)-1]
+				k += 2
+				p++
 			}
 		}
 	case '[':
