@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Load test: hirebridge on its embedded default (NATS JetStream in process)
-# and on Kafka (franz-go's kfake broker) versus a do-nothing Go HTTP handler
-# and a hand-written receiver (decode, synchronous publish), same machine,
-# same run, same client settings. Needs wrk and hey (Debian
-# packages). Usage: .ci/loadtest/run.sh [duration] [connections]
+# and on Kafka (franz-go's kfake broker) against a do-nothing Go HTTP
+# handler and a hand-written receiver (decode to a map, synchronous
+# JetStream publish to an embedded server, no checks), same machine, same
+# run, same client settings: wrk, 2 threads, distinct 2 KB applicant_applied
+# events, each target once per round in turn, medians of the rounds, peak
+# RSS of each process over the whole run. Needs wrk (Debian package).
+# Usage: .ci/loadtest/run.sh [duration per round] [connections] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=${1:-20s}
+duration=${1:-10s}
 conns=${2:-64}
+rounds=${3:-3}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -17,43 +21,79 @@ go build -o "$work/kfake" ./sinks/kafka/kafkatest/kfakecmd
 go build -o "$work/naive" ./.ci/loadtest/naive
 
 token=loadtest-token-0123456789
+declare -A pid url
 HIREBRIDGE_HTTP_ADDR=127.0.0.1:18080 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19090 \
 HIREBRIDGE_NATS_EMBEDDED_ADDR=127.0.0.1:0 HIREBRIDGE_DATA_DIR="$work/data" \
 HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
   "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
+pid[nats]=$!
 "$work/noop" 127.0.0.1:18090 &
+pid[noop]=$!
 # kfakecmd runs until its standard input closes: the trap's kill of sleep
 # closes it.
 sleep 86400 | "$work/kfake" 19092 >/dev/null &
-# Started directly, not after && in a subshell, so the trap stops it too.
 mkdir -p "$work/naive-data"
 "$work/naive" 127.0.0.1:18091 "$work/naive-data" &
+pid[naive]=$!
 sleep 0.5
 HIREBRIDGE_SINK=kafka HIREBRIDGE_KAFKA_BROKERS=127.0.0.1:19092 \
 HIREBRIDGE_HTTP_ADDR=127.0.0.1:18081 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:19091 \
 HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_LOG_LEVEL=warn \
   "$work/hirebridge" >"$work/hirebridge-kafka.log" 2>&1 &
+pid[kafka]=$!
 for _ in $(seq 100); do
   curl -sf http://127.0.0.1:19090/readyz >/dev/null && curl -sf http://127.0.0.1:19091/readyz >/dev/null &&
     curl -s http://127.0.0.1:18090/ >/dev/null && curl -s http://127.0.0.1:18091/ >/dev/null && break
   sleep 0.2
 done
+url[noop]=http://127.0.0.1:18090/webhooks/hirempire/$token
+url[naive]=http://127.0.0.1:18091/webhooks/hirempire/$token
+url[nats]=http://127.0.0.1:18080/webhooks/hirempire/$token
+url[kafka]=http://127.0.0.1:18081/webhooks/hirempire/$token
+targets=(noop naive nats kafka)
+declare -A label=(
+  [noop]="do-nothing Go handler"
+  [naive]="hand-written receiver (map, sync JetStream publish, no checks)"
+  [nats]="hirebridge, embedded default"
+  [kafka]="hirebridge, Kafka (kfake)"
+)
 
 body=testdata/hirempire/applicant_applied.json
-echo "body: $(wc -c <"$body") bytes applicant_applied; $conns connections; $duration each; $(nproc) cores"
-run() {
-  local name=$1 url=$2
-  echo "== $name: wrk, distinct events"
-  BODY_FILE=$body wrk -t2 -c"$conns" -d"$duration" --latency -s .ci/loadtest/distinct.lua "$url" |
-    grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors'
-  echo "== $name: hey, the same body (duplicates after the first)"
-  hey -z "$duration" -c "$conns" -m POST -D "$body" -T application/json "$url" |
-    grep -E 'Requests/sec|(50|90|99)% in|^ +\[[0-9]{3}\]' 
+echo "body: $(wc -c <"$body") bytes applicant_applied, distinct; $conns connections; $rounds rounds of $duration; $(nproc) cores"
+
+# wrk prints the 99th percentile with its unit; p99ms converts it.
+p99ms() {
+  awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else { sub(/s$/, "", v); v *= 1000 }; printf "%.1f", v }'
 }
-run noop "http://127.0.0.1:18090/webhooks/hirempire/$token"
-run "hand-written (decode, sync publish)" "http://127.0.0.1:18091/webhooks/hirempire/$token"
-run "hirebridge, NATS (embedded)" "http://127.0.0.1:18080/webhooks/hirempire/$token"
-run "hirebridge, Kafka (kfake)" "http://127.0.0.1:18081/webhooks/hirempire/$token"
+for round in $(seq "$rounds"); do
+  for t in "${targets[@]}"; do
+    out=$(BODY_FILE=$body wrk -t2 -c"$conns" -d"$duration" --latency -s .ci/loadtest/distinct.lua "${url[$t]}")
+    rps=$(awk '/^Requests\/sec/ { printf "%d", $2 }' <<<"$out")
+    p99=$(p99ms <<<"$out")
+    bad=$(awk '/Non-2xx/ { print $NF } END { }' <<<"$out")
+    errors=$(awk '/Socket errors/ { print }' <<<"$out")
+    echo "$t $rps $p99 ${bad:-0}" >>"$work/results"
+    echo "round $round $t: $rps req/s, p99 $p99 ms, non-2xx ${bad:-0} $errors"
+  done
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+peak_rss() { awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+declare -A med_rps
+echo
+echo "| target | req/s | × do-nothing | × hand-written | p99 | non-2xx | peak RSS |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for t in "${targets[@]}"; do
+  med_rps[$t]=$(awk -v t="$t" '$1 == t { print $2 }' "$work/results" | median)
+done
+for t in "${targets[@]}"; do
+  p99=$(awk -v t="$t" '$1 == t { print $3 }' "$work/results" | median)
+  bad=$(awk -v t="$t" '$1 == t { s += $4 } END { print s }' "$work/results")
+  rss="$(peak_rss "${pid[$t]}") MiB"
+  [ "$t" = kafka ] && rss="$rss (kfake apart)"
+  awk -v l="${label[$t]}" -v r="${med_rps[$t]}" -v n="${med_rps[noop]}" -v h="${med_rps[naive]}" -v p="$p99" -v b="$bad" -v m="$rss" \
+    'BEGIN { printf "| %s | %d | %.2f | %.2f | %s ms | %d | %s |\n", l, r, r / n, r / h, p, b, m }'
+done
 for admin in 19090 19091; do
-  echo "== counted on :$admin: $(curl -s http://127.0.0.1:$admin/metrics | grep '^hirebridge_events_total' | tr '\n' ' ')"
+  echo "counted on :$admin: $(curl -s http://127.0.0.1:$admin/metrics | grep '^hirebridge_events_total' | tr '\n' ' ')"
 done
