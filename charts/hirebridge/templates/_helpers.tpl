@@ -53,6 +53,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "hirebridge.secretDir" -}}/var/run/secrets/hirebridge{{- end }}
 {{- define "hirebridge.natsTLSDir" -}}/var/run/secrets/hirebridge-nats-tls{{- end }}
 {{- define "hirebridge.kafkaTLSDir" -}}/var/run/secrets/hirebridge-kafka-tls{{- end }}
+{{- define "hirebridge.spoolDir" -}}/spool{{- end }}
 
 {{- define "hirebridge.secretName" -}}
 {{- default (include "hirebridge.fullname" .) .Values.secrets.existingSecret }}
@@ -108,7 +109,13 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
   "HIREBRIDGE_LOG_LEVEL" $c.logLevel
   "HIREBRIDGE_LOG_FORMAT" $c.logFormat
   "HIREBRIDGE_PPROF" (toString $c.pprof)
+  "HIREBRIDGE_SPOOL" (toString .Values.spool.enabled)
 }}
+{{- if .Values.spool.enabled }}
+{{- $_ := set $env "HIREBRIDGE_SPOOL_DIR" (include "hirebridge.spoolDir" .) }}
+{{- $_ := set $env "HIREBRIDGE_SPOOL_MAX_BYTES" (toString (int64 .Values.spool.maxBytes)) }}
+{{- $_ := set $env "HIREBRIDGE_SPOOL_AFTER" .Values.spool.after }}
+{{- end }}
 {{- $keys := include "hirebridge.secretKeys" . | fromYaml }}
 {{- $dir := include "hirebridge.secretDir" . }}
 {{- if $keys.webhookToken }}
@@ -172,6 +179,18 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- end }}
 {{- if and (eq $c.sink "nats") (not $c.nats.url) (or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1)) }}
 {{- fail "config.nats.url is empty, so each pod would run its own embedded NATS server: set replicaCount to 1 (and autoscaling.enabled to false) or point config.nats.url at a NATS server" }}
+{{- end }}
+{{- if .Values.spool.enabled }}
+{{- if and (eq $c.sink "nats") (not $c.nats.url) }}
+{{- fail "spool.enabled needs an external broker: with config.nats.url empty the embedded NATS server runs in the pod and stores on its volume, so there is nothing for a spool to outlast; set config.nats.url or use Kafka" }}
+{{- end }}
+{{- if .Values.autoscaling.enabled }}
+{{- fail "spool.enabled and autoscaling.enabled together: each pod has its own spool, and a pod the autoscaler removes would leave its events on its volume until a pod of that ordinal runs again; scale the StatefulSet by hand (replicaCount), see NOTES" }}
+{{- end }}
+{{- $size := include "hirebridge.quantityBytes" (dict "quantity" .Values.spool.size "name" "spool.size") | int64 }}
+{{- if lt $size (mul 2 (int64 .Values.spool.maxBytes)) }}
+{{- fail (printf "spool.size (%s) must be at least twice spool.maxBytes (%d bytes): the store holds bodies in base64 and in pages, about 1.5 times what spool.maxBytes counts" (toString .Values.spool.size) (int64 .Values.spool.maxBytes)) }}
+{{- end }}
 {{- end }}
 {{- if lt (int64 $c.requestMemoryBytes) (mul 4 (int64 $c.maxBodyBytes)) }}
 {{- fail (printf "config.requestMemoryBytes (%d) must be at least 4 times config.maxBodyBytes (%d), or bodies near the limit could never be served" (int64 $c.requestMemoryBytes) (mul 4 (int64 $c.maxBodyBytes))) }}

@@ -129,6 +129,7 @@ var newTyped = map[string]func() any{
 	"v1/Service":                             func() any { return &corev1.Service{} },
 	"v1/ServiceAccount":                      func() any { return &corev1.ServiceAccount{} },
 	"apps/v1/Deployment":                     func() any { return &appsv1.Deployment{} },
+	"apps/v1/StatefulSet":                    func() any { return &appsv1.StatefulSet{} },
 	"networking.k8s.io/v1/Ingress":           func() any { return &networkingv1.Ingress{} },
 	"networking.k8s.io/v1/NetworkPolicy":     func() any { return &networkingv1.NetworkPolicy{} },
 	"policy/v1/PodDisruptionBudget":          func() any { return &policyv1.PodDisruptionBudget{} },
@@ -210,8 +211,21 @@ func one[T metav1.Object](t *testing.T, r *rendering, name string) T {
 
 func has[T metav1.Object](r *rendering) bool { return len(all[T](r)) > 0 }
 
+// deployment is the pods' workload: the Deployment or, with the spool on,
+// the StatefulSet seen as one (its pod template, replicas and selector), so
+// every check of the pod holds for both shapes.
 func (r *rendering) deployment(t *testing.T) *appsv1.Deployment {
-	return one[*appsv1.Deployment](t, r, fullname)
+	t.Helper()
+	if !has[*appsv1.StatefulSet](r) {
+		return one[*appsv1.Deployment](t, r, fullname)
+	}
+	if has[*appsv1.Deployment](r) {
+		t.Fatal("rendered both a Deployment and a StatefulSet")
+	}
+	s := one[*appsv1.StatefulSet](t, r, fullname)
+	return &appsv1.Deployment{ObjectMeta: s.ObjectMeta, Spec: appsv1.DeploymentSpec{
+		Replicas: s.Spec.Replicas, Selector: s.Spec.Selector, Template: s.Spec.Template,
+	}}
 }
 
 func (r *rendering) container(t *testing.T) corev1.Container {

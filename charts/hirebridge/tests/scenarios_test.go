@@ -128,7 +128,8 @@ image:
   digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 `
 
-// kafkaAllOn is the Kafka sink with the chart's own Secret and client TLS.
+// kafkaAllOn is the Kafka sink with the chart's own Secret and client TLS,
+// and the spool (so the pods run as a StatefulSet).
 const kafkaAllOn = `
 config:
   sink: kafka
@@ -153,6 +154,12 @@ secrets:
   kafkaSaslPassword: ` + kafkaSaslPassword + `
 dataVolume:
   existingClaim: hirebridge-data
+spool:
+  enabled: true
+  maxBytes: 536870912
+  after: 3s
+  size: 2Gi
+  storageClassName: fast-ssd
 `
 
 // embedded runs the embedded NATS server: no broker URL, one replica.
