@@ -57,7 +57,7 @@ func (sp *Spool) forward(ctx context.Context) {
 			continue
 		}
 		for _, e := range entries {
-			m, _, err := decode(e.raw)
+			m, _, err := decode(e.raw, e.body)
 			if err != nil {
 				// Nothing can ever forward it; keeping it would stop the
 				// spool for good.

@@ -133,7 +133,7 @@ func (sp *Spool) append(m *sinks.Message, cause error) error {
 	sp.backlog.Add(1)
 	rec, err := encode(m, time.Now())
 	if err == nil {
-		err = sp.store.append(rec, n)
+		err = sp.store.append(rec, m.Body, n)
 	}
 	if err != nil {
 		sp.backlog.Add(-1)

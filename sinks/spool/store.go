@@ -21,6 +21,8 @@ var (
 	// bucketRecords holds the records, keyed by an 8-byte big-endian
 	// sequence number: a cursor walks them in acceptance order.
 	bucketRecords = []byte("records")
+	// bucketBodies holds each record's body under the same key.
+	bucketBodies = []byte("bodies")
 	// bucketMeta holds the totals, kept in the same transactions as the
 	// records, so they are right after any crash.
 	bucketMeta = []byte("meta")
@@ -57,6 +59,7 @@ type store struct {
 // removal of a forwarded record (seq set, nobody waits).
 type op struct {
 	rec  []byte
+	body []byte
 	seq  uint64
 	size int64
 	done chan error
@@ -64,8 +67,8 @@ type op struct {
 
 // entry is a record read back for forwarding.
 type entry struct {
-	seq uint64
-	raw []byte
+	seq       uint64
+	raw, body []byte
 }
 
 func openStore(dir string) (*store, error) {
@@ -90,6 +93,9 @@ func openStore(dir string) (*store, error) {
 		if err != nil {
 			return err
 		}
+		if _, err := tx.CreateBucketIfNotExists(bucketBodies); err != nil {
+			return err
+		}
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
 			return err
@@ -107,9 +113,9 @@ func openStore(dir string) (*store, error) {
 	return s, nil
 }
 
-// append stores rec and returns once it is synced to disk.
-func (s *store) append(rec []byte, size int64) error {
-	o := &op{rec: rec, size: size, done: make(chan error, 1)}
+// append stores rec and body and returns once they are synced to disk.
+func (s *store) append(rec, body []byte, size int64) error {
+	o := &op{rec: rec, body: body, size: size, done: make(chan error, 1)}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -136,9 +142,13 @@ func (s *store) remove(seq uint64, size int64) {
 func (s *store) read(after uint64, max int) ([]entry, error) {
 	var out []entry
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketRecords).Cursor()
+		c, bodies := tx.Bucket(bucketRecords).Cursor(), tx.Bucket(bucketBodies)
 		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < max; k, v = c.Next() {
-			out = append(out, entry{seq: binary.BigEndian.Uint64(k), raw: append([]byte(nil), v...)})
+			out = append(out, entry{
+				seq:  binary.BigEndian.Uint64(k),
+				raw:  append([]byte(nil), v...),
+				body: append([]byte(nil), bodies.Get(k)...),
+			})
 		}
 		return nil
 	})
@@ -201,7 +211,7 @@ func (s *store) commit() {
 func (s *store) apply(ops []*op) error {
 	var count, bytes, oldest int64
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		recs, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
+		recs, bodies, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketBodies), tx.Bucket(bucketMeta)
 		count, bytes = getInt(meta, keyCount), getInt(meta, keyBytes)
 		removed := false
 		for _, o := range ops {
@@ -213,6 +223,9 @@ func (s *store) apply(ops []*op) error {
 				if err := recs.Delete(k); err != nil {
 					return err
 				}
+				if err := bodies.Delete(k); err != nil {
+					return err
+				}
 				count, bytes, removed = count-1, bytes-o.size, true
 				continue
 			}
@@ -220,7 +233,11 @@ func (s *store) apply(ops []*op) error {
 			if err != nil {
 				return err
 			}
-			if err := recs.Put(seqKey(seq), o.rec); err != nil {
+			k := seqKey(seq)
+			if err := recs.Put(k, o.rec); err != nil {
+				return err
+			}
+			if err := bodies.Put(k, o.body); err != nil {
 				return err
 			}
 			count, bytes = count+1, bytes+o.size
