@@ -188,8 +188,8 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- fail "spool.enabled and autoscaling.enabled together: each pod has its own spool, and a pod the autoscaler removes would leave its events on its volume until a pod of that ordinal runs again; scale the StatefulSet by hand (replicaCount), see NOTES" }}
 {{- end }}
 {{- $size := include "hirebridge.quantityBytes" (dict "quantity" .Values.spool.size "name" "spool.size") | int64 }}
-{{- if lt $size (mul 2 (int64 .Values.spool.maxBytes)) }}
-{{- fail (printf "spool.size (%s) must be at least twice spool.maxBytes (%d bytes): the store holds bodies in base64 and in pages, about 1.5 times what spool.maxBytes counts" (toString .Values.spool.size) (int64 .Values.spool.maxBytes)) }}
+{{- if lt $size (mul 3 (int64 .Values.spool.maxBytes)) }}
+{{- fail (printf "spool.size (%s) must be at least 3 times spool.maxBytes (%d bytes): the store's pages take about 2.25 times what spool.maxBytes counts for 2 KB events, and its file grows in steps" (toString .Values.spool.size) (int64 .Values.spool.maxBytes)) }}
 {{- end }}
 {{- end }}
 {{- if lt (int64 $c.requestMemoryBytes) (mul 4 (int64 $c.maxBodyBytes)) }}
