@@ -63,11 +63,20 @@ func writeChallenge(w http.ResponseWriter, raw []byte) {
 	writeJSON(w, http.StatusOK, b)
 }
 
+// Header values every answer has, shared rather than allocated per
+// response: net/http only reads them, and an Add would copy a slice of
+// capacity one rather than append to it.
+var (
+	contentTypeJSON = []string{"application/json"}
+	cacheNoStore    = []string{"no-store"}
+)
+
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
+	// The keys are in canonical form already, as Set would make them.
+	h["Content-Type"] = contentTypeJSON
+	h["Cache-Control"] = cacheNoStore
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
