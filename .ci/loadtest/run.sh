@@ -32,6 +32,7 @@ pid[noop]=$!
 # kfakecmd runs until its standard input closes: the trap's kill of sleep
 # closes it.
 sleep 86400 | "$work/kfake" 19092 >/dev/null &
+pid[kfake]=$!
 mkdir -p "$work/naive-data"
 "$work/naive" 127.0.0.1:18091 "$work/naive-data" &
 pid[naive]=$!
@@ -61,19 +62,31 @@ declare -A label=(
 body=testdata/hirempire/applicant_applied.json
 echo "body: $(wc -c <"$body") bytes applicant_applied, distinct; $conns connections; $rounds rounds of $duration; $(nproc) cores"
 
+# cpu_ticks PID: the user and system CPU time a process has used, in clock
+# ticks, from /proc.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
 # wrk prints the 99th percentile with its unit; p99ms converts it.
 p99ms() {
   awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else { sub(/s$/, "", v); v *= 1000 }; printf "%.1f", v }'
 }
 for round in $(seq "$rounds"); do
   for t in "${targets[@]}"; do
+    before=$(cpu_ticks "${pid[$t]}") kfake_before=$(cpu_ticks "${pid[kfake]}")
     out=$(BODY_FILE=$body wrk -t2 -c"$conns" -d"$duration" --latency -s .ci/loadtest/distinct.lua "${url[$t]}")
+    cpu=$(($(cpu_ticks "${pid[$t]}") - before)) kfake_cpu=$(($(cpu_ticks "${pid[kfake]}") - kfake_before))
+    requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+    # CPU per request, in µs, of the target's process (and of kfake for
+    # the Kafka target, the broker apart).
+    cpu_us=$(awk -v c="$cpu" -v n="$requests" -v hz="$hz" 'BEGIN { printf "%d", c / hz * 1e6 / n }')
+    [ "$t" = kafka ] && cpu_us="$cpu_us+$(awk -v c="$kfake_cpu" -v n="$requests" -v hz="$hz" 'BEGIN { printf "%d", c / hz * 1e6 / n }')"
     rps=$(awk '/^Requests\/sec/ { printf "%d", $2 }' <<<"$out")
     p99=$(p99ms <<<"$out")
     bad=$(awk '/Non-2xx/ { print $NF } END { }' <<<"$out")
     errors=$(awk '/Socket errors/ { print }' <<<"$out")
-    echo "$t $rps $p99 ${bad:-0}" >>"$work/results"
-    echo "round $round $t: $rps req/s, p99 $p99 ms, non-2xx ${bad:-0} $errors"
+    echo "$t $rps $p99 ${bad:-0} $cpu_us" >>"$work/results"
+    echo "round $round $t: $rps req/s, p99 $p99 ms, non-2xx ${bad:-0}, CPU per request $cpu_us µs $errors"
   done
 done
 
@@ -81,18 +94,24 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 peak_rss() { awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 declare -A med_rps
 echo
-echo "| target | req/s | × do-nothing | × hand-written | p99 | non-2xx | peak RSS |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| target | req/s | × do-nothing | × hand-written | p99 | non-2xx | CPU per request | peak RSS |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for t in "${targets[@]}"; do
   med_rps[$t]=$(awk -v t="$t" '$1 == t { print $2 }' "$work/results" | median)
 done
 for t in "${targets[@]}"; do
   p99=$(awk -v t="$t" '$1 == t { print $3 }' "$work/results" | median)
   bad=$(awk -v t="$t" '$1 == t { s += $4 } END { print s }' "$work/results")
+  cpu=$(awk -v t="$t" '$1 == t { print $5 }' "$work/results" | sort -t+ -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
   rss="$(peak_rss "${pid[$t]}") MiB"
-  [ "$t" = kafka ] && rss="$rss (kfake apart)"
-  awk -v l="${label[$t]}" -v r="${med_rps[$t]}" -v n="${med_rps[noop]}" -v h="${med_rps[naive]}" -v p="$p99" -v b="$bad" -v m="$rss" \
-    'BEGIN { printf "| %s | %d | %.2f | %.2f | %s ms | %d | %s |\n", l, r, r / n, r / h, p, b, m }'
+  if [ "$t" = kafka ]; then
+    rss="$rss (kfake $(peak_rss "${pid[kfake]}") MiB)"
+    cpu="$cpu µs (bridge + kfake)"
+  else
+    cpu="$cpu µs"
+  fi
+  awk -v l="${label[$t]}" -v r="${med_rps[$t]}" -v n="${med_rps[noop]}" -v h="${med_rps[naive]}" -v p="$p99" -v b="$bad" -v c="$cpu" -v m="$rss" \
+    'BEGIN { printf "| %s | %d | %.2f | %.2f | %s ms | %d | %s | %s |\n", l, r, r / n, r / h, p, b, c, m }'
 done
 for admin in 19090 19091; do
   echo "counted on :$admin: $(curl -s http://127.0.0.1:$admin/metrics | grep '^hirebridge_events_total' | tr '\n' ' ')"
