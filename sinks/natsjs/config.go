@@ -27,10 +27,19 @@ type Config struct {
 	// is created; an existing stream is used as it is.
 	StreamReplicas int           `env:"STREAM_REPLICAS" envDefault:"1"`
 	StreamMaxAge   time.Duration `env:"STREAM_MAX_AGE" envDefault:"0s"`
-	// DuplicateWindow costs JetStream about 230 bytes of memory per event
-	// within it: a minute, half of JetStream's own default, keeps it under
-	// 150 MB at the highest rate a pod takes.
-	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"1m"`
+	// DuplicateWindow costs JetStream about 215 bytes of memory per event
+	// within it, whatever the rate. 0 is automatic: a minute on an
+	// external server (half JetStream's own default; the memory is the
+	// server's), 5 s on the embedded one, where that memory is the
+	// bridge's own and the bridge's window (RememberIDs) remembers ids for
+	// longer at a bounded cost.
+	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"0s"`
+	// RememberIDs and RememberFor bound the bridge's own window of ids
+	// the stream acknowledged, answered duplicate without a publish: at
+	// most RememberIDs ids (about 60 bytes each), none older than
+	// RememberFor. 0 turns it off.
+	RememberIDs int           `env:"DEDUP_WINDOW_SIZE" envDefault:"100000"`
+	RememberFor time.Duration `env:"DEDUP_WINDOW_AGE" envDefault:"10m"`
 	// StreamMaxBytes caps the stream the bridge creates; beyond it new
 	// events are refused (503), never old ones dropped. -1 is no cap; 0 is
 	// automatic, which the binary resolves: half the free space of the
@@ -91,8 +100,12 @@ func (c Config) Validate() error {
 		return bad("StreamMaxAge", "must not be negative (0 keeps events until removed)")
 	case c.StreamMaxBytes < -1:
 		return bad("StreamMaxBytes", "must be a number of bytes, 0 (automatic) or -1 (no cap), got %d", c.StreamMaxBytes)
-	case c.DuplicateWindow <= 0:
-		return bad("DuplicateWindow", "must be a positive duration such as 1m, got %s", c.DuplicateWindow)
+	case c.DuplicateWindow < 0:
+		return bad("DuplicateWindow", "must be a positive duration such as 1m, or 0 (automatic), got %s", c.DuplicateWindow)
+	case c.RememberIDs < 0:
+		return bad("RememberIDs", "must be a number of ids, or 0 (off), got %d", c.RememberIDs)
+	case c.RememberFor <= 0 && c.RememberIDs > 0:
+		return bad("RememberFor", "must be a positive duration such as 10m, got %s", c.RememberFor)
 	case c.MaxPending <= 0:
 		return bad("MaxPending", "must be positive, got %d", c.MaxPending)
 	case c.ReconnectWait <= 0:
@@ -101,6 +114,23 @@ func (c Config) Validate() error {
 		return bad("TLS.CertFile", "and the key file must be set together")
 	}
 	return nil
+}
+
+// Automatic duplicate windows, for DuplicateWindow 0.
+const (
+	externalDuplicateWindow = time.Minute
+	embeddedDuplicateWindow = 5 * time.Second
+)
+
+// duplicateWindow resolves an automatic DuplicateWindow.
+func (c Config) duplicateWindow() time.Duration {
+	switch {
+	case c.DuplicateWindow > 0:
+		return c.DuplicateWindow
+	case c.Local != nil:
+		return embeddedDuplicateWindow
+	}
+	return externalDuplicateWindow
 }
 
 // Connect opens a connection with c's address, authentication and TLS, and

@@ -28,6 +28,7 @@ type Sink struct {
 
 	faults   faults
 	recreate singleflight.Group
+	seen     *seen
 	// watchStop ends the watcher; watchDone is closed when it returned.
 	watchStop, watchDone chan struct{}
 
@@ -62,7 +63,7 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		nc.Close()
 		return nil, err
 	}
-	s := &Sink{nc: nc, js: js, cfg: c, watchStop: make(chan struct{}), watchDone: make(chan struct{})}
+	s := &Sink{nc: nc, js: js, cfg: c, seen: newSeen(c.RememberIDs, c.RememberFor), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	go s.watch()
 	return s, nil
 }
@@ -78,6 +79,10 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 	s.mu.RUnlock()
 	defer s.pending.Done()
 
+	if s.seen.has(m.ID) {
+		// The stream acknowledged this id: a re-sent event.
+		return sinks.Ack{Duplicate: true}, nil
+	}
 	if err := s.blocked(); err != nil {
 		return sinks.Ack{}, fmt.Errorf("publishing %s: %w: %w", m.Topic, sinks.ErrUnavailable, err)
 	}
@@ -97,6 +102,7 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 	if err != nil {
 		return sinks.Ack{}, s.classify(m.Topic, err)
 	}
+	s.seen.add(m.ID)
 	return ack, nil
 }
 

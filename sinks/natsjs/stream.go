@@ -62,7 +62,7 @@ func streamConfig(c Config) jetstream.StreamConfig {
 		Storage:     jetstream.FileStorage,
 		Replicas:    c.StreamReplicas,
 		MaxAge:      c.StreamMaxAge,
-		Duplicates:  c.DuplicateWindow,
+		Duplicates:  c.duplicateWindow(),
 		MaxBytes:    maxBytes,
 		// A full stream refuses new events, which the sender hears as a
 		// 503 and retries; dropping old ones would lose events already

@@ -130,6 +130,8 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- $_ := set $env "HIREBRIDGE_NATS_STREAM_MAX_AGE" $n.streamMaxAge }}
 {{- $_ := set $env "HIREBRIDGE_NATS_STREAM_MAX_BYTES" (toString (int64 $n.streamMaxBytes)) }}
 {{- $_ := set $env "HIREBRIDGE_NATS_DUPLICATE_WINDOW" $n.duplicateWindow }}
+{{- $_ := set $env "HIREBRIDGE_NATS_DEDUP_WINDOW_SIZE" (toString (int64 $n.dedupWindowSize)) }}
+{{- $_ := set $env "HIREBRIDGE_NATS_DEDUP_WINDOW_AGE" $n.dedupWindowAge }}
 {{- $_ := set $env "HIREBRIDGE_NATS_MAX_PENDING" (toString (int $n.maxPending)) }}
 {{- $_ := set $env "HIREBRIDGE_NATS_RECONNECT_WAIT" $n.reconnectWait }}
 {{- $_ := set $env "HIREBRIDGE_NATS_USER" $n.user }}
