@@ -136,7 +136,8 @@ func readSecretFiles(vars map[string]string, all []setting) error {
 
 // explicitZeros refuses a variable set to zero where its default is not:
 // the parts take a zero as "use the default", and a variable set to zero
-// is a mistake to report, not a default to apply.
+// is a mistake to report, not a default to apply. Fields tagged zero:"..."
+// give zero a meaning of their own.
 func explicitZeros(vars map[string]string, cfg *Config) error {
 	defaults := defaultConfig()
 	byPath := map[string]setting{}
@@ -147,7 +148,7 @@ func explicitZeros(vars map[string]string, cfg *Config) error {
 		if _, set := vars[s.Var]; !set || s.value.Kind() == reflect.Bool || s.value.Kind() == reflect.String {
 			continue
 		}
-		if s.value.IsZero() && !byPath[s.Path].value.IsZero() {
+		if s.value.IsZero() && !byPath[s.Path].value.IsZero() && s.ZeroMeans == "" {
 			return fmt.Errorf("%s: must not be %s (its default is %s)", s.Var, vars[s.Var], s.Default)
 		}
 	}

@@ -24,8 +24,11 @@ type setting struct {
 	Default string
 	// Secret settings may come from <Var>_FILE and are never shown.
 	Secret bool
-	field  string
-	value  reflect.Value
+	// ZeroMeans is what an explicit zero does, for settings where it is a
+	// choice (the struct tag zero:"..."), not a mistake.
+	ZeroMeans string
+	field     string
+	value     reflect.Value
 }
 
 // settingsOf lists every setting of c, in the order of the fields.
@@ -43,12 +46,13 @@ func settingsOf(c *Config) []setting {
 			switch {
 			case name != "":
 				out = append(out, setting{
-					Var:     prefix + name,
-					Path:    path + f.Name,
-					Default: f.Tag.Get("envDefault"),
-					Secret:  f.Tag.Get("secret") == "true",
-					field:   f.Name,
-					value:   v.Field(i),
+					Var:       prefix + name,
+					Path:      path + f.Name,
+					Default:   f.Tag.Get("envDefault"),
+					Secret:    f.Tag.Get("secret") == "true",
+					ZeroMeans: f.Tag.Get("zero"),
+					field:     f.Name,
+					value:     v.Field(i),
 				})
 			case f.Type.Kind() == reflect.Struct:
 				walk(v.Field(i), prefix+f.Tag.Get("envPrefix"), path+f.Name+".")

@@ -61,9 +61,11 @@ func TestConsumeNATS(t *testing.T) {
 	const stream, prefix = "HIREMPIRE", "hirempire"
 	svc := servicetest.Start(t, map[string]string{
 		"HIREBRIDGE_NATS_URL": srv.URL(),
-		// Short, so the test can re-send an event after it: JetStream then
-		// stores a second copy, with the same ce-id.
-		"HIREBRIDGE_NATS_DUPLICATE_WINDOW": "1s",
+		// Short, and the bridge's own window off, so the test can re-send
+		// an event after it: JetStream then stores a second copy, with the
+		// same ce-id.
+		"HIREBRIDGE_NATS_DUPLICATE_WINDOW":  "1s",
+		"HIREBRIDGE_NATS_DEDUP_WINDOW_SIZE": "0",
 	})
 
 	examples := servicetest.Examples(t)

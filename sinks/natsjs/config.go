@@ -38,7 +38,7 @@ type Config struct {
 	// the stream acknowledged, answered duplicate without a publish: at
 	// most RememberIDs ids (about 60 bytes each), none older than
 	// RememberFor. 0 turns it off.
-	RememberIDs int           `env:"DEDUP_WINDOW_SIZE" envDefault:"100000"`
+	RememberIDs int           `env:"DEDUP_WINDOW_SIZE" envDefault:"100000" zero:"off"`
 	RememberFor time.Duration `env:"DEDUP_WINDOW_AGE" envDefault:"10m"`
 	// StreamMaxBytes caps the stream the bridge creates; beyond it new
 	// events are refused (503), never old ones dropped. -1 is no cap; 0 is
