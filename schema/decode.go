@@ -226,15 +226,21 @@ const maxDetailPointer = 256
 
 // ijsonRejection rejects the value just read, naming where it is.
 func (d *decoder) ijsonRejection(problem string, args ...any) *Rejection {
-	at := pointerText(d.dec.StackPointer())
+	return ijsonRejection(d.dec.StackPointer(), problem, args...)
+}
+
+func ijsonRejection(p jsontext.Pointer, problem string, args ...any) *Rejection {
+	at := pointerText(p)
 	return reject(ReasonNotIJSON, at, problem+" at %s", append(args, at)...)
 }
+
+func (d *decoder) syntaxRejection(err error) *Rejection { return syntaxRejection(err) }
 
 // syntaxRejection describes a jsontext error in the README's words. jsontext
 // checks UTF-8, surrogates and duplicate names itself; its own messages
 // would quote the rest of the body after a bad escape, so only the kind of
 // problem and its place are kept.
-func (d *decoder) syntaxRejection(err error) *Rejection {
+func syntaxRejection(err error) *Rejection {
 	var se *jsontext.SyntacticError
 	if !errors.As(err, &se) {
 		if errors.Is(err, io.ErrUnexpectedEOF) {

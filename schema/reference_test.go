@@ -237,38 +237,13 @@ func (p *parser) flush() error {
 	return p.charge(n)
 }
 
-// ijsonRejection rejects the value just read, naming where it is.
+// The reference words its rejections with the bridge's own functions:
+// the messages are the contract, the decoding is what is compared.
 func (p *parser) ijsonRejection(problem string, args ...any) *Rejection {
-	at := pointerText(p.dec.StackPointer())
-	return reject(ReasonNotIJSON, at, problem+" at %s", append(args, at)...)
+	return ijsonRejection(p.dec.StackPointer(), problem, args...)
 }
 
-// syntaxRejection describes a jsontext error in the README's words. jsontext
-// checks UTF-8, surrogates and duplicate names itself; its own messages
-// would quote the rest of the body after a bad escape, so only the kind of
-// problem and its place are kept.
-func (p *parser) syntaxRejection(err error) *Rejection {
-	var se *jsontext.SyntacticError
-	if !errors.As(err, &se) {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return reject(ReasonNotJSON, "", "the body is not valid JSON: it ends in the middle of a value")
-		}
-		return reject(ReasonNotJSON, "", "the body is not valid JSON: %s", truncate(err.Error(), 120))
-	}
-	at := pointerText(se.JSONPointer)
-	msg := se.Err.Error()
-	switch {
-	case errors.Is(se.Err, jsontext.ErrDuplicateName):
-		return reject(ReasonNotIJSON, at, "a duplicate member name at %s (byte %d)", at, se.ByteOffset)
-	case msg == "invalid UTF-8":
-		return reject(ReasonNotIJSON, at, "invalid UTF-8 in a string at %s (byte %d)", at, se.ByteOffset)
-	case strings.HasPrefix(msg, "invalid surrogate pair"):
-		return reject(ReasonNotIJSON, at, `an escaped lone surrogate (\ud800 to \udfff without its pair) in a string at %s (byte %d)`, at, se.ByteOffset)
-	case errors.Is(se.Err, io.ErrUnexpectedEOF):
-		return reject(ReasonNotJSON, "", "the body is not valid JSON: it ends in the middle of a value")
-	}
-	return reject(ReasonNotJSON, "", "the body is not valid JSON: %s at byte %d", truncate(msg, 120), se.ByteOffset)
-}
+func (p *parser) syntaxRejection(err error) *Rejection { return syntaxRejection(err) }
 
 // Challenge returns the raw bytes of the "challenge" member, exactly as they
 // appear in body, when doc is the handshake: a "challenge" member and no
