@@ -63,7 +63,7 @@ func (t *tree) appendString(b []byte, i int32) []byte {
 	n := t.nodes[i]
 	if !n.inText {
 		raw := t.src[n.off:n.end]
-		if bytes.IndexByte(raw, 0xE2) < 0 {
+		if !t.lineSeparators || bytes.IndexByte(raw, 0xE2) < 0 {
 			return append(b, raw...)
 		}
 	}

@@ -67,6 +67,7 @@ func decode(t *tree, body []byte, charge func(int64) error) (*Rejection, error) 
 	d.dec.Reset(&d.src)
 	d.charge = charge
 	t.src = body
+	t.lineSeparators = bytes.IndexByte(body, 0xE2) >= 0
 	return d.document(t)
 }
 
@@ -95,7 +96,7 @@ func (d *decoder) document(t *tree) (*Rejection, error) {
 			if d.dec.StackDepth() > MaxDepth {
 				return d.ijsonRejection("nesting deeper than %d arrays and objects", MaxDepth), nil
 			}
-			t.open = append(t.open, openContainer{node: int32(len(t.nodes)), base: len(t.pending)})
+			t.open = append(t.open, openContainer{node: int32(len(t.nodes)), object: kind == '{', base: len(t.pending)})
 			t.nodes = append(t.nodes, node{kind: byte(kind)})
 			d.pending += costNode
 			if err := d.meter(); err != nil {

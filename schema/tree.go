@@ -15,6 +15,9 @@ import (
 // handful of allocations instead of one per value.
 type tree struct {
 	src []byte
+	// lineSeparators is whether src holds the byte 0xE2 anywhere, and so
+	// perhaps U+2028 or U+2029, which the canonical encoding escapes.
+	lineSeparators bool
 	// nodes[0] is the top-level object.
 	nodes []node
 	// kids holds each container's children contiguously: an object's as
@@ -43,7 +46,8 @@ type node struct {
 }
 
 type openContainer struct {
-	node int32
+	node   int32
+	object bool
 	// base is where the container's children start in pending.
 	base int
 }
@@ -84,8 +88,8 @@ func (t *tree) expectsName() bool {
 	if len(t.open) == 0 {
 		return false
 	}
-	top := t.open[len(t.open)-1]
-	return t.nodes[top.node].kind == '{' && (len(t.pending)-top.base)%2 == 0
+	top := &t.open[len(t.open)-1]
+	return top.object && (len(t.pending)-top.base)%2 == 0
 }
 
 // str returns a string node's decoded bytes.
@@ -167,6 +171,17 @@ type member struct {
 	name, value int32
 }
 
+// smallObject is where sortMembers switches from insertion sort to
+// pdqsort.
+const smallObject = 24
+
+func (t *tree) less(a, b member) bool {
+	if a.prefix != b.prefix {
+		return a.prefix < b.prefix
+	}
+	return bytes.Compare(t.str(a.name), t.str(b.name)) < 0
+}
+
 // sortMembers puts every object's members in the order encoding/json
 // writes map keys, by their decoded bytes, in place: validation then
 // walks a type's properties beside them, and the canonical encoding
@@ -185,12 +200,22 @@ func (t *tree) sortMembers() {
 			copy(prefix[:], name)
 			ms = append(ms, member{binary.BigEndian.Uint64(prefix[:]), pairs[k], pairs[k+1]})
 		}
-		slices.SortFunc(ms, func(a, b member) int {
-			if a.prefix != b.prefix {
-				return cmp.Compare(a.prefix, b.prefix)
+		if len(ms) <= smallObject {
+			// Insertion sort, the comparison inline: the events' objects
+			// have a handful of members.
+			for k := 1; k < len(ms); k++ {
+				for j := k; j > 0 && t.less(ms[j], ms[j-1]); j-- {
+					ms[j], ms[j-1] = ms[j-1], ms[j]
+				}
 			}
-			return bytes.Compare(t.str(a.name), t.str(b.name))
-		})
+		} else {
+			slices.SortFunc(ms, func(a, b member) int {
+				if a.prefix != b.prefix {
+					return cmp.Compare(a.prefix, b.prefix)
+				}
+				return bytes.Compare(t.str(a.name), t.str(b.name))
+			})
+		}
 		for k, m := range ms {
 			pairs[2*k], pairs[2*k+1] = m.name, m.value
 		}

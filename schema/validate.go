@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -58,10 +57,11 @@ func (v *validation) check(i int32, r *rule) {
 		// Members and properties are both sorted by name: one merge.
 		pairs := t.kids[n.off:n.end]
 		for k, p := 0, 0; k < len(pairs) && p < len(r.props); {
-			switch c := bytes.Compare(t.str(pairs[k]), []byte(r.props[p].name)); {
-			case c < 0:
+			// Comparisons of a converted []byte copy nothing.
+			switch name := t.str(pairs[k]); {
+			case string(name) < r.props[p].name:
 				k += 2
-			case c > 0:
+			case string(name) > r.props[p].name:
 				p++
 			default:
 				t.path = append(t.path, step{name: pairs[k]})
