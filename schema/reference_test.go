@@ -30,7 +30,7 @@ import (
 // text survives to the published body.
 type Document map[string]any
 
-// Decode parses a request body into a Document in one pass that also holds
+// refDecode parses a request body into a Document in one pass that also holds
 // it to I-JSON (RFC 7493): valid UTF-8, no escaped lone surrogate, no
 // duplicate member name in any object, every number within an IEEE 754
 // double, no \u0000, at most MaxDepth levels. Anything else is a Rejection:
@@ -41,7 +41,7 @@ func refDecode(body []byte) (Document, *Rejection) {
 	return doc, rej
 }
 
-// DecodeMetered is Decode that reports the heap the Document is about to
+// refDecodeMetered is refDecode that reports the heap the Document is about to
 // take: charge is called with an estimate of the bytes allocated since its
 // last call, every chargeStep bytes and once at the end. When charge
 // returns an error, decoding stops and that error is returned with no
@@ -245,7 +245,7 @@ func (p *parser) ijsonRejection(problem string, args ...any) *Rejection {
 
 func (p *parser) syntaxRejection(err error) *Rejection { return syntaxRejection(err) }
 
-// Challenge returns the raw bytes of the "challenge" member, exactly as they
+// refChallenge returns the raw bytes of the "challenge" member, exactly as they
 // appear in body, when doc is the handshake: a "challenge" member and no
 // "event" member. An event that happens to carry a challenge is an event.
 // Hirempire's handshake fails on any change to the value, so it is echoed
@@ -280,7 +280,7 @@ func refChallenge(doc Document, body []byte) (json.RawMessage, bool) {
 	return nil, false
 }
 
-// canonical encodes doc compactly, object keys sorted, without HTML
+// refCanonical encodes doc compactly, object keys sorted, without HTML
 // escaping, so the body is what the sender meant and its hash does not
 // depend on how the sender spaced or ordered it.
 //
@@ -395,7 +395,7 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// Normalize checks a decoded object against the event rules and rewrites it
+// refNormalize checks a decoded object against the event rules and rewrites it
 // in place as the README's message contract says: event name trimmed and lowercased, timestamps
 // in UTC with milliseconds, company.name filled from company.company. doc
 // must not be used afterwards.
@@ -469,7 +469,7 @@ func refNormalize(doc Document, opts Options) (*Event, *Rejection) {
 	}, nil
 }
 
-// EntityKey names what an event is about, so that events about one
+// refEntityKey names what an event is about, so that events about one
 // candidate or one job share a partition and stay in order: job.id for job_*
 // types; applicant.id (then meeting.id) for applicant_applied,
 // cv_upload_completed and meeting_booked; for other types the first present
