@@ -167,15 +167,15 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Eve
 	switch {
 	case err == nil && ack.Spooled:
 		h.metrics.event(ev.Name, outcomeSpooled)
-		writeSpooled(w, ev.ID)
+		writeOutcome(w, http.StatusAccepted, outcomeSpooled, ev.ID)
 		o.status, o.result = http.StatusAccepted, outcomeSpooled
 	case err == nil && ack.Duplicate:
 		h.metrics.event(ev.Name, outcomeDuplicate)
-		writeOutcome(w, outcomeDuplicate, ev.ID)
+		writeOutcome(w, http.StatusOK, outcomeDuplicate, ev.ID)
 		o.status, o.result = http.StatusOK, outcomeDuplicate
 	case err == nil:
 		h.metrics.event(ev.Name, outcomePublished)
-		writeOutcome(w, outcomePublished, ev.ID)
+		writeOutcome(w, http.StatusOK, outcomePublished, ev.ID)
 		o.status, o.result = http.StatusOK, outcomePublished
 	case errors.Is(err, sinks.ErrTooLarge):
 		h.metrics.event(ev.Name, outcomeRejected)

@@ -37,22 +37,17 @@ func writeUnavailable(w http.ResponseWriter, retryAfter time.Duration, code, det
 	writeError(w, http.StatusServiceUnavailable, code, detail)
 }
 
-// writeOutcome answers a stored event. The id is hex, so the body is built
-// without an encoder on the hot path.
-func writeOutcome(w http.ResponseWriter, status, id string) {
+// writeOutcome answers an event the broker stored (200) or the spool holds
+// (202: on the bridge's disk, not yet on the broker). The id is hex, so the
+// body is built without an encoder on the hot path.
+func writeOutcome(w http.ResponseWriter, code int, status, id string) {
 	b := make([]byte, 0, 32+len(status)+len(id))
 	b = append(b, `{"status":"`...)
 	b = append(b, status...)
 	b = append(b, `","id":"`...)
 	b = append(b, id...)
 	b = append(b, `"}`...)
-	writeJSON(w, http.StatusOK, b)
-}
-
-// writeSpooled answers an event the spool holds: 202, on the bridge's disk
-// and not yet on the broker.
-func writeSpooled(w http.ResponseWriter, id string) {
-	writeJSON(w, http.StatusAccepted, []byte(`{"status":"`+outcomeSpooled+`","id":"`+id+`"}`))
+	writeJSON(w, code, b)
 }
 
 func writeChallenge(w http.ResponseWriter, raw []byte) {
