@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hirebridge/hirebridge/internal/servicetest"
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
@@ -240,7 +241,7 @@ func startBinary(t *testing.T, env map[string]string) *process {
 		default:
 		}
 		if p.svc.admin == "" {
-			p.svc.web, p.svc.admin = listenURLs(p.logs.String())
+			p.svc.web, p.svc.admin = servicetest.ListenURLs(p.logs.String())
 			return false
 		}
 		s, _ := get(p.svc.admin + "/readyz")

@@ -9,17 +9,16 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hirebridge/hirebridge/internal/servicetest"
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
 )
 
@@ -150,33 +149,6 @@ func (s *service) waitReady(t testing.TB) {
 	}
 }
 
-// listenURLs reads the addresses the service bound from its start-up log
-// lines (the webhook URL, and the admin endpoints' address); empty until
-// both are logged.
-func listenURLs(logs string) (web, admin string) {
-	for _, line := range strings.Split(logs, "\n") {
-		var rec struct {
-			WebhookURL string `json:"webhook_url"`
-			AdminAddr  string `json:"admin_addr"`
-		}
-		if json.Unmarshal([]byte(line), &rec) != nil {
-			continue
-		}
-		if rec.WebhookURL != "" {
-			if u, err := url.Parse(rec.WebhookURL); err == nil {
-				web = "http://" + u.Host
-			}
-		}
-		if rec.AdminAddr != "" {
-			admin = "http://" + rec.AdminAddr
-		}
-	}
-	if web == "" || admin == "" {
-		return "", ""
-	}
-	return web, admin
-}
-
 var client = &http.Client{Timeout: 30 * time.Second}
 
 func get(url string) (int, string) {
@@ -245,25 +217,7 @@ func example(t testing.TB, name string) []byte {
 }
 
 // examples are the documented events (the challenge is no event).
-func examples(t testing.TB) map[string][]byte {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "..", "testdata", "hirempire", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, p := range paths {
-		name := strings.TrimSuffix(filepath.Base(p), ".json")
-		if name == "challenge" {
-			continue
-		}
-		out[name] = example(t, filepath.Base(p))
-	}
-	if len(out) < 7 {
-		t.Fatalf("found %d documented examples, want 7", len(out))
-	}
-	return out
-}
+func examples(t testing.TB) map[string][]byte { return servicetest.Examples(t) }
 
 // storedMsg is a message read back from the stream.
 type storedMsg struct {

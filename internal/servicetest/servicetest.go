@@ -73,7 +73,7 @@ func Start(t testing.TB, env map[string]string) *Service {
 		default:
 		}
 		if s.Admin == "" {
-			s.Web, s.Admin = listenURLs(s.Logs.String())
+			s.Web, s.Admin = ListenURLs(s.Logs.String())
 		} else if code, _ := get(s.Admin + "/readyz"); code == http.StatusOK {
 			return s
 		}
@@ -173,9 +173,9 @@ func build(t testing.TB) string {
 	return bin
 }
 
-// listenURLs reads the bound addresses from the start-up log: the webhook
+// ListenURLs reads the bound addresses from the start-up log: the webhook
 // URL's host and the admin address; empty until both are logged.
-func listenURLs(logs string) (web, admin string) {
+func ListenURLs(logs string) (web, admin string) {
 	for line := range strings.SplitSeq(logs, "\n") {
 		var rec struct {
 			WebhookURL string `json:"webhook_url"`
