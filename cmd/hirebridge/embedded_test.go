@@ -169,7 +169,7 @@ func TestEmbeddedStreamLimits(t *testing.T) {
 	}
 	// The embedded server's ids are the bridge's own memory: JetStream
 	// keeps them briefly, the bridge's bounded window longer.
-	if c.Duplicates != 5*time.Second {
-		t.Errorf("duplicate window %v, want the embedded default of 5s", c.Duplicates)
+	if c.Duplicates != 2*time.Second {
+		t.Errorf("duplicate window %v, want the embedded default of 2s", c.Duplicates)
 	}
 }

@@ -30,7 +30,7 @@ type Config struct {
 	// DuplicateWindow costs JetStream about 215 bytes of memory per event
 	// within it, whatever the rate. 0 is automatic: a minute on an
 	// external server (half JetStream's own default; the memory is the
-	// server's), 5 s on the embedded one, where that memory is the
+	// server's), 2 s on the embedded one, where that memory is the
 	// bridge's own and the bridge's window (RememberIDs) remembers ids for
 	// longer at a bounded cost.
 	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"0s"`
@@ -119,7 +119,7 @@ func (c Config) Validate() error {
 // Automatic duplicate windows, for DuplicateWindow 0.
 const (
 	externalDuplicateWindow = time.Minute
-	embeddedDuplicateWindow = 5 * time.Second
+	embeddedDuplicateWindow = 2 * time.Second
 )
 
 // duplicateWindow resolves an automatic DuplicateWindow.
