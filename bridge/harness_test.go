@@ -119,8 +119,11 @@ func newHarness(t testing.TB, opts ...option) *harness {
 		Prefix:          testPrefix,
 		StreamReplicas:  1,
 		DuplicateWindow: time.Minute,
-		MaxPending:      1024,
-		AckTimeout:      o.cfg.PublishTimeout,
+		// The bridge's own window of acknowledged ids on, as in production.
+		RememberIDs: 100_000,
+		RememberFor: 10 * time.Minute,
+		MaxPending:  1024,
+		AckTimeout:  o.cfg.PublishTimeout,
 		// Short, so a test that restarts the server does not wait long for
 		// the sink to come back.
 		ReconnectWait: 20 * time.Millisecond,

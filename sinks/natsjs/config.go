@@ -35,9 +35,9 @@ type Config struct {
 	// longer at a bounded cost.
 	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"0s"`
 	// RememberIDs and RememberFor bound the bridge's own window of ids
-	// the stream acknowledged, answered duplicate without a publish: at
-	// most RememberIDs ids (about 60 bytes each), none older than
-	// RememberFor. 0 turns it off.
+	// the stream acknowledged, answered duplicate without a publish while
+	// that stream is the one there (window.go): at most RememberIDs ids
+	// (about 60 bytes each), none older than RememberFor. 0 turns it off.
 	RememberIDs int           `env:"DEDUP_WINDOW_SIZE" envDefault:"100000" zero:"off"`
 	RememberFor time.Duration `env:"DEDUP_WINDOW_AGE" envDefault:"10m"`
 	// StreamMaxBytes caps the stream the bridge creates; beyond it new

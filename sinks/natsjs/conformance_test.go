@@ -47,6 +47,8 @@ func (h *conformanceHarness) NewSink(t *testing.T) sinks.Sink {
 		StreamReplicas:  1,
 		StreamMaxAge:    time.Hour,
 		DuplicateWindow: 2 * time.Minute,
+		RememberIDs:     100_000,
+		RememberFor:     10 * time.Minute,
 		MaxPending:      256,
 		AckTimeout:      2 * time.Second,
 		ReconnectWait:   50 * time.Millisecond,

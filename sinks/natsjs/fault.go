@@ -259,6 +259,7 @@ func (s *Sink) check(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: stream %s: %w", sinks.ErrUnavailable, s.cfg.Stream, err)
 	}
+	s.confirmWindow(info)
 	f := s.faults.current.Load()
 	if f == nil {
 		return nil
@@ -298,6 +299,8 @@ func (s *Sink) recreateStream(ctx context.Context) error {
 	_, err, _ := s.recreate.Do("stream", func() (any, error) {
 		err := ensureStream(ctx, s.js, s.cfg)
 		if err == nil {
+			// The ids the old stream acknowledged are not in this one.
+			s.window.forget(s.seen)
 			s.cfg.Log.Warn().Str("stream", s.cfg.Stream).Msg("the stream was missing; created it again with its configured settings")
 		}
 		return nil, err

@@ -29,9 +29,12 @@ func config(url string) natsjs.Config {
 		StreamReplicas:  1,
 		StreamMaxAge:    0,
 		DuplicateWindow: time.Minute,
-		MaxPending:      256,
-		AckTimeout:      5 * time.Second,
-		ReconnectWait:   50 * time.Millisecond,
+		// The bridge's own window on, as in production.
+		RememberIDs:   100_000,
+		RememberFor:   10 * time.Minute,
+		MaxPending:    256,
+		AckTimeout:    5 * time.Second,
+		ReconnectWait: 50 * time.Millisecond,
 	}
 }
 

@@ -40,3 +40,34 @@ func TestRememberedIDsOutliveTheStreamsWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestRememberedIDsForgottenWithTheirStream: the ids the bridge remembers
+// were acknowledged by one stream. Once the server comes back with an
+// empty store, a re-send of an event it held is stored anew, never
+// answered duplicate from memory, even before any readiness check.
+func TestRememberedIDsForgottenWithTheirStream(t *testing.T) {
+	srv := natstest.Start(t)
+	s := open(t, config(srv.URL()))
+	if _, err := publish(t, s, event("held", "job_added"), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	srv.RestartEmpty(t)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ack, err := publish(t, s, event("held", "job_added"), 2*time.Second)
+		if err == nil {
+			if ack.Duplicate {
+				t.Fatal("answered duplicate for an event the emptied server does not hold")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never stored after the restart: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(storedMsgs(t, inspect(t, srv.URL()), testStream)); n != 1 {
+		t.Errorf("%d messages in the new stream, want the re-sent one", n)
+	}
+}

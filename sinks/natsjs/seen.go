@@ -7,13 +7,14 @@ import (
 )
 
 // seen remembers the ids of the last messages the stream acknowledged, so
-// a re-sent event is answered duplicate at once, without a publish. It is
-// what bounds the memory of duplicate detection whatever the event rate:
+// a re-sent event is answered duplicate without a publish, while that
+// stream is the one there (window.go). It is what bounds the memory of
+// duplicate detection whatever the event rate:
 // JetStream's own duplicate window is a time, and costs about 215 bytes of
 // heap per id within it (at 20,000 events a second, a minute of it is 260
 // MB), while seen holds at most size ids, about 60 bytes each, in memory the
-// collector never scans. Only acknowledged ids enter it, so a duplicate
-// answer is always the truth. JetStream's window still catches what seen
+// collector never scans. Only acknowledged ids enter it, and window.go
+// forgets them with their stream, so a duplicate answer is the truth. JetStream's window still catches what seen
 // cannot: two copies published at once, and re-sends to another process.
 type seen struct {
 	mu   sync.Mutex
@@ -91,6 +92,14 @@ func (s *seen) pop() {
 	delete(s.ids, s.ring[s.head].key)
 	s.head = (s.head + 1) % len(s.ring)
 	s.n--
+}
+
+// reset forgets every id.
+func (s *seen) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.ids)
+	s.head, s.n = 0, 0
 }
 
 func (s *seen) len() int {

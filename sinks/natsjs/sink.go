@@ -29,6 +29,8 @@ type Sink struct {
 	faults   faults
 	recreate singleflight.Group
 	seen     *seen
+	// window says which stream the ids in seen were acknowledged by.
+	window window
 	// watchStop ends the watcher; watchDone is closed when it returned.
 	watchStop, watchDone chan struct{}
 
@@ -64,6 +66,9 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		return nil, err
 	}
 	s := &Sink{nc: nc, js: js, cfg: c, seen: newSeen(c.RememberIDs, c.RememberFor), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
+	if info, err := s.streamInfo(ctx); err == nil {
+		s.confirmWindow(info)
+	}
 	go s.watch()
 	return s, nil
 }
@@ -79,8 +84,8 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 	s.mu.RUnlock()
 	defer s.pending.Done()
 
-	if s.seen.has(m.ID) {
-		// The stream acknowledged this id: a re-sent event.
+	if s.rememberedDuplicate(ctx, m.ID) {
+		// This stream acknowledged this id: a re-sent event.
 		return sinks.Ack{Duplicate: true}, nil
 	}
 	if err := s.blocked(); err != nil {

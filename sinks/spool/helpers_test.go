@@ -31,7 +31,8 @@ const (
 func natsConfig(url string) natsjs.Config {
 	return natsjs.Config{
 		URLs: url, Stream: testStream, Prefix: testPrefix, StreamReplicas: 1,
-		DuplicateWindow: time.Minute, MaxPending: 1024, AckTimeout: 2 * time.Second,
+		DuplicateWindow: time.Minute, RememberIDs: 100_000, RememberFor: 10 * time.Minute,
+		MaxPending: 1024, AckTimeout: 2 * time.Second,
 		ReconnectWait: 50 * time.Millisecond,
 	}
 }
