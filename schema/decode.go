@@ -39,9 +39,15 @@ var decoders = sync.Pool{New: func() any { return new(decoder) }}
 // decoder keeps jsontext's state between bodies. src is a bytes.Buffer
 // because jsontext reads one in place, without copying the body.
 type decoder struct {
-	src     bytes.Buffer
-	dec     jsontext.Decoder
-	charge  func(int64) error
+	src bytes.Buffer
+	dec jsontext.Decoder
+	meter
+}
+
+// meter passes the estimated heap of what is decoded to charge, in steps.
+type meter struct {
+	charge func(int64) error
+	// pending is estimated heap not yet passed to charge.
 	pending int64
 }
 
@@ -99,7 +105,7 @@ func (d *decoder) document(t *tree) (*Rejection, error) {
 			t.open = append(t.open, openContainer{node: int32(len(t.nodes)), object: kind == '{', base: len(t.pending)})
 			t.nodes = append(t.nodes, node{kind: byte(kind)})
 			d.pending += costNode
-			if err := d.meter(); err != nil {
+			if err := d.step(); err != nil {
 				return nil, err
 			}
 			continue
@@ -174,39 +180,42 @@ func (d *decoder) document(t *tree) (*Rejection, error) {
 		t.pending = append(t.pending, int32(len(t.nodes)))
 		t.nodes = append(t.nodes, n)
 		d.pending += costNode + costKid
-		if err := d.meter(); err != nil {
+		if err := d.step(); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// end checks that nothing but whitespace follows the top-level value.
-func (d *decoder) end() *Rejection {
-	switch _, err := d.dec.ReadToken(); {
+func (d *decoder) end() *Rejection { return endOfBody(&d.dec) }
+
+// endOfBody checks that nothing but whitespace follows the top-level value.
+func endOfBody(dec *jsontext.Decoder) *Rejection {
+	switch _, err := dec.ReadToken(); {
 	case errors.Is(err, io.EOF):
 		return nil
 	case err != nil:
-		return d.syntaxRejection(err)
+		return syntaxRejection(err)
 	default:
 		return reject(ReasonNotJSON, "", "the body holds more than one JSON value")
 	}
 }
 
-func (d *decoder) meter() error {
-	if d.pending < chargeStep {
+// step charges what is pending once it reaches chargeStep.
+func (m *meter) step() error {
+	if m.pending < chargeStep {
 		return nil
 	}
-	return d.flush()
+	return m.flush()
 }
 
-func (d *decoder) flush() error {
-	if d.charge == nil || d.pending == 0 {
-		d.pending = 0
+func (m *meter) flush() error {
+	if m.charge == nil || m.pending == 0 {
+		m.pending = 0
 		return nil
 	}
-	n := d.pending
-	d.pending = 0
-	return d.charge(n)
+	n := m.pending
+	m.pending = 0
+	return m.charge(n)
 }
 
 // overflowsDouble reports whether a JSON number's magnitude is beyond what

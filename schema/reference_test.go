@@ -77,12 +77,10 @@ var parsers = sync.Pool{New: func() any { return new(parser) }}
 // parser keeps its scratch between bodies. src is a bytes.Buffer because
 // jsontext reads one in place, without copying the body.
 type parser struct {
-	src    bytes.Buffer
-	dec    jsontext.Decoder
-	stack  []frame
-	charge func(int64) error
-	// pending is estimated heap not yet passed to charge.
-	pending int64
+	src   bytes.Buffer
+	dec   jsontext.Decoder
+	stack []frame
+	meter
 }
 
 // frame is an array or object being filled.
@@ -141,7 +139,7 @@ func (p *parser) document() (Document, *Rejection, error) {
 			}
 			p.stack = append(p.stack, f)
 			p.pending += costContainer
-			if err := p.meter(); err != nil {
+			if err := p.step(); err != nil {
 				return nil, nil, err
 			}
 			continue
@@ -202,40 +200,13 @@ func (p *parser) document() (Document, *Rejection, error) {
 			top.arr = append(top.arr, v)
 			p.pending += costElement
 		}
-		if err := p.meter(); err != nil {
+		if err := p.step(); err != nil {
 			return nil, nil, err
 		}
 	}
 }
 
-// end checks that nothing but whitespace follows the top-level value.
-func (p *parser) end() *Rejection {
-	switch _, err := p.dec.ReadToken(); {
-	case errors.Is(err, io.EOF):
-		return nil
-	case err != nil:
-		return p.syntaxRejection(err)
-	default:
-		return reject(ReasonNotJSON, "", "the body holds more than one JSON value")
-	}
-}
-
-func (p *parser) meter() error {
-	if p.pending < chargeStep {
-		return nil
-	}
-	return p.flush()
-}
-
-func (p *parser) flush() error {
-	if p.charge == nil || p.pending == 0 {
-		p.pending = 0
-		return nil
-	}
-	n := p.pending
-	p.pending = 0
-	return p.charge(n)
-}
+func (p *parser) end() *Rejection { return endOfBody(&p.dec) }
 
 // The reference words its rejections with the bridge's own functions:
 // the messages are the contract, the decoding is what is compared.
