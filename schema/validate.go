@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -27,6 +26,7 @@ func (t *tree) validate(name string, r *rule) *Rejection {
 
 type validation struct {
 	t       *tree
+	buf     []byte
 	failed  bool
 	missing bool
 	pointer string
@@ -90,41 +90,52 @@ func (v *validation) check(i int32, r *rule) {
 }
 
 // fail records a failure at the current path, or at its member called
-// missing, when its pointer is the smallest so far.
+// missing, when its pointer is the smallest so far. The pointer is
+// written into a reused buffer and kept only when it is: a body failing
+// at every element of a long array costs no allocation per element.
 func (v *validation) fail(missing string, isMissing bool, problem func() string) {
-	p := v.t.pointer(missing, isMissing)
-	if v.failed && p >= v.pointer {
+	v.buf = v.t.appendPointer(v.buf[:0], missing, isMissing)
+	if v.failed && string(v.buf) >= v.pointer {
 		return
 	}
-	v.failed, v.pointer, v.missing = true, p, isMissing
+	v.failed, v.pointer, v.missing = true, string(v.buf), isMissing
 	if problem != nil {
 		v.problem = problem()
 	}
 }
 
-// pointer renders the validation path as a JSON pointer, with one more
-// member name when extra is set.
-func (t *tree) pointer(last string, extra bool) string {
+// appendPointer renders the validation path as a JSON pointer, with one
+// more member name when extra is set.
+func (t *tree) appendPointer(b []byte, last string, extra bool) []byte {
 	if len(t.path) == 0 && !extra {
-		return "/"
+		return append(b, '/')
 	}
-	var b strings.Builder
 	for _, s := range t.path {
-		b.WriteByte('/')
+		b = append(b, '/')
 		if s.name < 0 {
-			b.WriteString(strconv.Itoa(s.index))
+			b = strconv.AppendInt(b, int64(s.index), 10)
 			continue
 		}
-		writePointerToken(&b, string(t.str(s.name)))
+		b = appendPointerToken(b, t.str(s.name))
 	}
 	if extra {
-		b.WriteByte('/')
-		writePointerToken(&b, last)
+		b = append(b, '/')
+		b = appendPointerToken(b, []byte(last))
 	}
-	return b.String()
+	return b
 }
 
-func writePointerToken(b *strings.Builder, tok string) {
-	tok = strings.ReplaceAll(tok, "~", "~0")
-	b.WriteString(strings.ReplaceAll(tok, "/", "~1"))
+// appendPointerToken escapes ~ and / as RFC 6901 says.
+func appendPointerToken(b, tok []byte) []byte {
+	for _, c := range tok {
+		switch c {
+		case '~':
+			b = append(b, '~', '0')
+		case '/':
+			b = append(b, '~', '1')
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }
