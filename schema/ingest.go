@@ -1,10 +1,10 @@
 package schema
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // Event is a normalized Hirempire event, ready to publish.
@@ -176,12 +176,9 @@ func knownName(raw []byte) (string, bool) {
 	return "", false
 }
 
-// eventID is the first 128 bits of the SHA-256 of the canonical body, in
-// hex: ample against collisions, short enough for a header and a log line.
-func eventID(body []byte) string {
-	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:16])
-}
+// eventID is the ContentID of the canonical body: the spool checks a
+// record's body against it before forwarding.
+func eventID(body []byte) string { return sinks.ContentID(body) }
 
 // ContentID is the id of bytes that are not an event, such as a dead
 // letter's raw body, so a sender's retry of the same bytes dedupes too.

@@ -1,9 +1,6 @@
 package natsjs
 
-import (
-	"net/url"
-	"strings"
-)
+import "github.com/hirebridge/hirebridge/sinks"
 
 // The CloudEvents NATS protocol binding (1.0.3) carries each attribute as
 // a ce-<name> header whose value is percent-encoded: a space, '"', '%' and
@@ -11,46 +8,10 @@ import (
 // case. An entity key such as "app 1 é" so reads back exactly with any
 // conforming decoder, and no value can break a header line.
 
-const upperHex = "0123456789ABCDEF"
-
-// encodeAttribute percent-encodes a ce- header value. Values that need no
-// encoding (ids, types, times, most keys) are returned as they are.
-func encodeAttribute(s string) string {
-	i := 0
-	for i < len(s) && !mustEscape(s[i]) {
-		i++
-	}
-	if i == len(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	b.WriteString(s[:i])
-	for ; i < len(s); i++ {
-		c := s[i]
-		if mustEscape(c) {
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&0xF])
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
-func mustEscape(c byte) bool {
-	return c <= ' ' || c == '"' || c == '%' || c > '~'
-}
+// encodeAttribute percent-encodes a ce- header value: sinks.PercentEncode,
+// the binding's rule.
+func encodeAttribute(s string) string { return sinks.PercentEncode(s) }
 
 // DecodeAttribute reads a ce- header value back; a value that is not
 // valid percent-encoding is returned as it is.
-func DecodeAttribute(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	if d, err := url.PathUnescape(s); err == nil {
-		return d
-	}
-	return s
-}
+func DecodeAttribute(s string) string { return sinks.PercentDecode(s) }
