@@ -181,6 +181,8 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Eve
 		h.metrics.event(ev.Name, outcomeRejected)
 		o.status, o.code, o.detail = http.StatusRequestEntityTooLarge, codeTooLarge, err.Error()
 		writeError(w, o.status, o.code, "the event is larger than the broker accepts")
+	case errors.Is(err, sinks.ErrRefused):
+		return h.undeliverable(w, r, ev.Name, msg, err)
 	case r.Context().Err() != nil:
 		h.metrics.event(ev.Name, outcomeAbandoned)
 		o.status, o.code, o.detail = http.StatusServiceUnavailable, codeAbandoned, "the sender hung up before the broker answered"

@@ -29,6 +29,8 @@ func run(ctx context.Context, args []string, environ []string, stdout io.Writer)
 		return tail(ctx, args, environ, stdout)
 	case "replay":
 		return replay(ctx, args, environ, stdout)
+	case "spool":
+		return spoolCommand(ctx, args, environ, stdout)
 	case "config":
 		cfg, err := loadConfig(environ)
 		if err != nil {
@@ -52,6 +54,9 @@ Usage:
   hirebridge replay [-dry-run] [-reason CODE] [-since 24h|TIME] [-json]
                           publish the dead letters that pass now; leaves
                           them in place, publishes nothing twice
+  hirebridge spool list|export|salvage FILE
+                          what the spool holds: waiting, quarantined, and
+                          what a damaged file moved aside still holds
   hirebridge config       print every variable, its default and its value
                           (secrets masked)
   hirebridge version      print the version

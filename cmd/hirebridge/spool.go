@@ -22,6 +22,8 @@ const brokerRetry = 2 * time.Second
 func spoolConfig(cfg Config, log zerolog.Logger) spool.Config {
 	sc := cfg.Spool
 	sc.AckTimeout = cfg.Bridge.PublishTimeout
+	sc.DeadLetters = sinks.DeadLetterTopic(cfg.Bridge.Prefix)
+	sc.Verify = sinks.HoldsItsBody
 	sc.Log = log.With().Str("component", "spool").Logger()
 	return sc
 }

@@ -30,8 +30,19 @@ type Config struct {
 	// publish timeout. After must be shorter, or the request's own deadline
 	// would end before anything is spooled.
 	AckTimeout time.Duration
+	// DeadLetters is the dead letters' subject or topic, where a spooled
+	// event the broker refuses for good goes (reason undeliverable); the
+	// binary gives <prefix>.dlq.
+	DeadLetters string
+	// Verify, when set, tells whether a message read back still holds the
+	// body its id was derived from (the binary gives
+	// sinks.HoldsItsBody); one that does not is quarantined, never
+	// published under that id. The record's checksum is checked either
+	// way.
+	Verify func(*sinks.Message) bool
 	// Log receives the spool's state changes: spooling started, drained,
-	// forwarding paused. Never payloads.
+	// forwarding paused, records dead-lettered or quarantined. Never
+	// payloads.
 	Log zerolog.Logger
 }
 
@@ -52,6 +63,8 @@ func (c Config) Validate() error {
 		return bad("After", "must be shorter than the publish timeout (%s), got %s", c.AckTimeout, c.After)
 	case c.On && c.Dir == "":
 		return bad("Dir", "must not be empty")
+	case c.On && c.DeadLetters == "":
+		return bad("DeadLetters", "must not be empty")
 	}
 	return nil
 }

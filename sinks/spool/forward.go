@@ -2,7 +2,7 @@ package spool
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hirebridge/hirebridge/sinks"
@@ -57,56 +57,101 @@ func (sp *Spool) forward(ctx context.Context) {
 			continue
 		}
 		for _, e := range entries {
-			m, _, err := decode(e.raw, e.body)
+			after = e.seq
+			m, err := sp.check(e)
 			if err != nil {
-				// Nothing can ever forward it; keeping it would stop the
-				// spool for good.
-				sp.cfg.Log.Error().Err(err).Uint64("seq", e.seq).Msg("removed an unreadable record from the spool")
-				sp.done(e.seq, int64(len(e.raw)))
-				after = e.seq
+				sp.quarantine(e, storedSize(e.raw, e.body), reasonOf(err), err, sp.cfg.Log.Error())
 				continue
 			}
-			for {
-				pctx, cancel := context.WithTimeout(ctx, sp.cfg.AckTimeout)
-				_, err := sp.inner.Publish(pctx, m)
-				cancel()
-				if err == nil || errors.Is(err, sinks.ErrTooLarge) {
-					if err != nil {
-						// Spooled while the broker's limit was unknown (it
-						// was away), and over it: it can never be stored.
-						sp.cfg.Log.Error().Err(err).Str("id", m.ID).Str("topic", m.Topic).Int("bytes", len(m.Body)).
-							Msg("a spooled event is larger than the broker accepts; removed from the spool")
-					}
-					if paused {
-						sp.cfg.Log.Info().Int64("events", sp.backlog.Load()).Msg("the broker takes events again; forwarding the spool")
-						paused = false
-					}
-					sp.done(e.seq, Size(m))
-					sp.forwarded.Add(1)
-					after, backoff = e.seq, backoffMin
-					break
-				}
-				if ctx.Err() != nil {
-					return
-				}
-				if sp.isClosing() {
-					// Shutting down: the rest waits on disk rather than
-					// for the broker.
-					return
-				}
-				if !paused {
-					sp.cfg.Log.Warn().Err(err).Int64("events", sp.backlog.Load()).
-						Msg("the broker does not take spooled events; trying again")
-					paused = true
-				}
-				select {
-				case <-time.After(backoff):
-				case <-ctx.Done():
-					return
-				}
-				backoff = min(2*backoff, backoffMax)
+			if !sp.deliver(ctx, e, m, &paused, &backoff) {
+				return
 			}
 		}
+	}
+}
+
+// check reads a record back and makes sure it is what was accepted: its
+// checksum, its format version, and its body against its id.
+func (sp *Spool) check(e entry) (*sinks.Message, error) {
+	m, _, err := decode(e.raw, e.body)
+	if err == nil && sp.cfg.Verify != nil && !sp.cfg.Verify(m) {
+		err = errIDMismatch
+	}
+	return m, err
+}
+
+// deliver publishes m until the broker stores it, or refuses it for good
+// and its dead letter is stored (or, refused too, it is quarantined); only
+// then is the record removed. It reports false when the spool stops.
+func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused *bool, backoff *time.Duration) bool {
+	for {
+		pctx, cancel := context.WithTimeout(ctx, sp.cfg.AckTimeout)
+		_, err := sp.inner.Publish(pctx, m)
+		cancel()
+		forwarded := err == nil
+		if sinks.Permanent(err) {
+			err = sp.deadLetter(ctx, e, m, err)
+		}
+		if err == nil {
+			if *paused {
+				sp.cfg.Log.Info().Int64("events", sp.backlog.Load()).Msg("the broker takes events again; forwarding the spool")
+				*paused = false
+			}
+			if forwarded {
+				sp.done(e.seq, Size(m))
+				sp.forwarded.Add(1)
+			}
+			*backoff = backoffMin
+			return true
+		}
+		if ctx.Err() != nil || sp.isClosing() {
+			// Shutting down: the rest waits on disk rather than for the
+			// broker.
+			return false
+		}
+		if !*paused {
+			sp.cfg.Log.Warn().Err(err).Int64("events", sp.backlog.Load()).
+				Msg("the broker does not take spooled events; trying again")
+			*paused = true
+		}
+		select {
+		case <-time.After(*backoff):
+		case <-ctx.Done():
+			return false
+		}
+		*backoff = min(2**backoff, backoffMax)
+	}
+}
+
+// deadLetter keeps m, which the broker refused for good with cause, on the
+// dead letters (reason undeliverable, its original headers kept, so
+// `hirebridge replay` restores it once the deployment is fixed), then
+// removes its record. Refused there too, or a dead letter itself, it goes
+// to the quarantine. Either way forwarding goes on with the next record at
+// once; only a dead-letter publish that may yet pass (the broker away)
+// returns its error, to be tried again.
+func (sp *Spool) deadLetter(ctx context.Context, e entry, m *sinks.Message, cause error) error {
+	size := Size(m)
+	if m.Event == nil || m.Topic == sp.cfg.DeadLetters {
+		sp.quarantine(e, size, QuarantineRefused, cause, sp.cfg.Log.Error().Str("id", m.ID).Str("topic", m.Topic))
+		return nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, sp.cfg.AckTimeout)
+	_, err := sp.inner.Publish(pctx, sinks.Undeliverable(m, sp.cfg.DeadLetters, cause))
+	cancel()
+	switch {
+	case err == nil:
+		sp.done(e.seq, size)
+		sp.deadLettered.Add(1)
+		sp.cfg.Log.Warn().Err(cause).Str("id", m.ID).Str("topic", m.Topic).Str("dead_letters", sp.cfg.DeadLetters).
+			Msg("the broker refuses a spooled event for good: kept on the dead letters (reason undeliverable; `hirebridge replay -reason undeliverable` publishes it once the deployment is fixed); forwarding goes on")
+		return nil
+	case sinks.Permanent(err):
+		sp.quarantine(e, size, QuarantineRefused, fmt.Errorf("%w; and its dead letter: %w", cause, err),
+			sp.cfg.Log.Error().Str("id", m.ID).Str("topic", m.Topic))
+		return nil
+	default:
+		return err
 	}
 }
 

@@ -60,7 +60,7 @@ func lazy(t testing.TB, open func(context.Context) (sinks.Sink, error)) *spool.L
 func spoolConfig(dir string, after time.Duration, logs *syncbuf.Buffer) spool.Config {
 	return spool.Config{
 		On: true, Dir: dir, MaxBytes: 1 << 30, After: after,
-		AckTimeout: 2 * time.Second, Log: zerolog.New(logs),
+		AckTimeout: 2 * time.Second, DeadLetters: testPrefix + ".dlq", Log: zerolog.New(logs),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,13 @@ type Spool struct {
 	spoolingSince atomic.Int64
 	forwarded     atomic.Int64
 
+	// What happened to records that could not be forwarded, for /metrics:
+	// moved to the dead letters, or to the quarantine (by reason).
+	deadLettered atomic.Int64
+	quarantines  quarantineCounts
+	// recovery is what Open found of the store an earlier run left.
+	recovery Recovery
+
 	wake      chan struct{}
 	stopFwd   context.CancelFunc
 	fwdDone   chan struct{}
@@ -62,11 +70,19 @@ func Open(cfg Config, inner sinks.Sink) (*Spool, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
+		return nil, err
+	}
+	rec, err := recoverStore(cfg.Dir, cfg.Verify)
+	if err != nil {
+		return nil, err
+	}
+	reportRecovery(cfg.Log, rec)
 	st, err := openStore(cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
-	sp := &Spool{cfg: cfg, inner: inner, store: st, wake: make(chan struct{}, 1), fwdDone: make(chan struct{})}
+	sp := &Spool{cfg: cfg, inner: inner, store: st, recovery: rec, wake: make(chan struct{}, 1), fwdDone: make(chan struct{})}
 	sp.backlog.Store(st.count.Load())
 	sp.reserved.Store(st.bytes.Load())
 	if n := st.count.Load(); n > 0 {

@@ -2,10 +2,8 @@ package spool
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -28,6 +26,14 @@ var (
 	bucketMeta = []byte("meta")
 	keyCount   = []byte("count")
 	keyBytes   = []byte("bytes")
+	// The quarantine holds records taken out of the queue that nothing can
+	// forward (corrupt, of an unknown format version, refused by the
+	// broker and by its dead letters too): the record's bytes and body as
+	// they were, under their sequence number, and why, as JSON.
+	bucketQuarantine       = []byte("quarantine")
+	bucketQuarantineBodies = []byte("quarantine-bodies")
+	bucketQuarantineWhy    = []byte("quarantine-why")
+	keyQuarantined         = []byte("quarantined")
 )
 
 // maxOpsPerCommit bounds one commit, so a flood of writes is answered in
@@ -53,15 +59,23 @@ type store struct {
 	count  atomic.Int64
 	bytes  atomic.Int64
 	oldest atomic.Int64 // Unix nanoseconds; 0 when empty
+	// quarantined is how many records the quarantine holds.
+	quarantined atomic.Int64
+
+	// state keeps the totals beside the file, for the next start to tell
+	// a vanished spool from an empty one.
+	state *stateFile
 }
 
-// op is one write: an append (rec set, done waits for the commit) or the
-// removal of a forwarded record (seq set, nobody waits).
+// op is one write: an append (rec set, done waits for the commit), the
+// removal of a forwarded record (seq set, nobody waits), or its move to
+// the quarantine (seq and why set, nobody waits).
 type op struct {
 	rec  []byte
 	body []byte
 	seq  uint64
 	size int64
+	why  []byte
 	done chan error
 }
 
@@ -71,37 +85,50 @@ type entry struct {
 	raw, body []byte
 }
 
+// boltOptions are the store's: the binary locks the directory first and
+// names the holder, so the timeout only keeps a second opener from waiting
+// forever; the free list is rebuilt at open rather than written at every
+// commit, less to sync per spooled request.
+func boltOptions(readOnly bool) *bolt.Options {
+	return &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, ReadOnly: readOnly}
+}
+
+// openStore opens the store file in dir, which recovery (recover.go) has
+// found whole or made fresh, and creates its buckets.
 func openStore(dir string) (*store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, err
-	}
-	db, err := bolt.Open(filepath.Join(dir, FileName), 0o640, &bolt.Options{
-		// The binary locks the directory first and names the holder; this
-		// only keeps a second opener from waiting forever.
-		Timeout: time.Second,
-		// The free list is rebuilt at open rather than written at every
-		// commit: less to sync per spooled request.
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-	})
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o640, boltOptions(false))
 	if err != nil {
-		return nil, fmt.Errorf("opening the spool store %s: %w", filepath.Join(dir, FileName), err)
+		return nil, fmt.Errorf("opening the spool store %s: %w", path, err)
 	}
-	s := &store{db: db, ops: make(chan *op, maxOpsPerCommit), done: make(chan struct{})}
+	s := &store{db: db, ops: make(chan *op, maxOpsPerCommit), done: make(chan struct{}), state: newStateFile(dir)}
 	err = db.Update(func(tx *bolt.Tx) error {
-		recs, err := tx.CreateBucketIfNotExists(bucketRecords)
+		for _, name := range [][]byte{bucketRecords, bucketBodies, bucketMeta, bucketQuarantine, bucketQuarantineBodies, bucketQuarantineWhy} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		// The totals are counted again rather than trusted: a byte
+		// flipped in them would hide records from the forwarder.
+		recs, bodies, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketBodies), tx.Bucket(bucketMeta)
+		var count, size int64
+		err := recs.ForEach(func(k, v []byte) error {
+			count++
+			size += storedSize(v, bodies.Get(k))
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if _, err := tx.CreateBucketIfNotExists(bucketBodies); err != nil {
-			return err
+		quarantined := int64(tx.Bucket(bucketQuarantine).Stats().KeyN)
+		for k, n := range map[string]int64{string(keyCount): count, string(keyBytes): size, string(keyQuarantined): quarantined} {
+			if err := putInt(meta, []byte(k), n); err != nil {
+				return err
+			}
 		}
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		s.count.Store(getInt(meta, keyCount))
-		s.bytes.Store(getInt(meta, keyBytes))
+		s.count.Store(count)
+		s.bytes.Store(size)
+		s.quarantined.Store(quarantined)
 		s.oldest.Store(firstAt(recs))
 		return nil
 	})
@@ -109,6 +136,7 @@ func openStore(dir string) (*store, error) {
 		db.Close()
 		return nil, fmt.Errorf("reading the spool store: %w", err)
 	}
+	s.state.write(s.count.Load(), s.bytes.Load())
 	go s.commit()
 	return s, nil
 }
@@ -134,6 +162,17 @@ func (s *store) remove(seq uint64, size int64) {
 	defer s.mu.RUnlock()
 	if !s.closed {
 		s.ops <- &op{seq: seq, size: size}
+	}
+}
+
+// quarantine moves a record the forwarder cannot send out of the queue
+// with the next commit, why being a JSON quarantineWhy; nobody waits for
+// it. A crash before that commit leaves it to be judged again.
+func (s *store) quarantine(seq uint64, size int64, why []byte) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !s.closed {
+		s.ops <- &op{seq: seq, size: size, why: why}
 	}
 }
 
@@ -166,6 +205,7 @@ func (s *store) close() error {
 	close(s.ops)
 	s.mu.Unlock()
 	<-s.done
+	s.state.write(s.count.Load(), s.bytes.Load())
 	return s.db.Close()
 }
 
@@ -209,16 +249,31 @@ func (s *store) commit() {
 // apply commits ops in one transaction and, once it is synced, updates
 // the totals the metrics read.
 func (s *store) apply(ops []*op) error {
-	var count, bytes, oldest int64
+	var count, bytes, oldest, quarantined int64
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		recs, bodies, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketBodies), tx.Bucket(bucketMeta)
-		count, bytes = getInt(meta, keyCount), getInt(meta, keyBytes)
+		count, bytes, quarantined = getInt(meta, keyCount), getInt(meta, keyBytes), getInt(meta, keyQuarantined)
 		removed := false
 		for _, o := range ops {
 			if o.rec == nil {
 				k := seqKey(o.seq)
-				if recs.Get(k) == nil {
+				rec := recs.Get(k)
+				if rec == nil {
 					continue
+				}
+				if o.why != nil {
+					// Kept in the same transaction that takes it out of
+					// the queue: never deleted before it is elsewhere.
+					if err := tx.Bucket(bucketQuarantine).Put(k, rec); err != nil {
+						return err
+					}
+					if err := tx.Bucket(bucketQuarantineBodies).Put(k, bodies.Get(k)); err != nil {
+						return err
+					}
+					if err := tx.Bucket(bucketQuarantineWhy).Put(k, o.why); err != nil {
+						return err
+					}
+					quarantined++
 				}
 				if err := recs.Delete(k); err != nil {
 					return err
@@ -226,7 +281,7 @@ func (s *store) apply(ops []*op) error {
 				if err := bodies.Delete(k); err != nil {
 					return err
 				}
-				count, bytes, removed = count-1, bytes-o.size, true
+				count, bytes, removed = count-1, max(bytes-o.size, 0), true
 				continue
 			}
 			seq, err := recs.NextSequence()
@@ -242,11 +297,19 @@ func (s *store) apply(ops []*op) error {
 			}
 			count, bytes = count+1, bytes+o.size
 		}
+		if count <= 0 {
+			// A size guessed for a record that no longer decoded must not
+			// leave bytes behind in an empty spool.
+			count, bytes = 0, 0
+		}
 		oldest = s.oldest.Load()
 		if removed || oldest == 0 || count == 0 {
 			oldest = firstAt(recs)
 		}
 		if err := putInt(meta, keyCount, count); err != nil {
+			return err
+		}
+		if err := putInt(meta, keyQuarantined, quarantined); err != nil {
 			return err
 		}
 		return putInt(meta, keyBytes, bytes)
@@ -257,7 +320,18 @@ func (s *store) apply(ops []*op) error {
 	s.count.Store(count)
 	s.bytes.Store(bytes)
 	s.oldest.Store(oldest)
+	s.quarantined.Store(quarantined)
+	s.state.maybeWrite(count, bytes)
 	return nil
+}
+
+// storedSize is what a stored record counts against MaxBytes: Size of its
+// message, or its bytes as stored when it no longer decodes.
+func storedSize(raw, body []byte) int64 {
+	if m, _, err := decode(raw, body); err == nil {
+		return Size(m)
+	}
+	return int64(len(raw) + len(body))
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq) }
@@ -280,11 +354,5 @@ func firstAt(recs *bolt.Bucket) int64 {
 	if v == nil {
 		return 0
 	}
-	var r struct {
-		At int64 `json:"at"`
-	}
-	if json.Unmarshal(v, &r) != nil {
-		return 0
-	}
-	return r.At
+	return acceptedAt(v)
 }
