@@ -65,11 +65,8 @@ func recoverStore(dir string, verify func(*sinks.Message) bool) (Recovery, error
 		if err := moveAside(path, &rec); err != nil {
 			return rec, err
 		}
-		r, err := ReadFile(rec.MovedAside, verify, func(Salvaged) error { return nil })
-		if err != nil {
-			rec.Skipped = true
-		}
-		rec.Readable, rec.Damaged, rec.Skipped = r.Readable, r.Damaged, rec.Skipped || r.Skipped
+		r := countFile(rec.MovedAside, verify)
+		rec.Readable, rec.Damaged, rec.Skipped = r.Readable, r.Damaged, r.Skipped
 	}
 	return rec, nil
 }
@@ -84,6 +81,9 @@ func recoverStore(dir string, verify func(*sinks.Message) bool) (Recovery, error
 func inspect(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
+		return err
+	}
+	if err := checkTree(path); err != nil {
 		return err
 	}
 	db, err := openDamaged(path)

@@ -38,16 +38,50 @@ type FileReport struct {
 	// Readable records decoded and checked out; Damaged ones were found
 	// but did not (corrupt, or of an unknown version: see each Err).
 	Readable, Damaged int64
-	// Skipped is set when stretches of the file could not be read at
-	// all: records there cannot be counted.
+	// Skipped is set when bbolt could not walk the whole file: the
+	// records were then read from its pages, those that check out
+	// counted as Readable, the rest not counted at all.
 	Skipped bool
 }
 
 // ReadFile reads every record a store file at path still holds, in the
 // order they were accepted, and calls fn with each. It never writes to
-// the file. verify, when set, is the id check (Config.Verify). It fails
-// only when the file cannot be opened at all, or fn fails.
+// the file. verify, when set, is the id check (Config.Verify). When bbolt
+// cannot walk the whole file, the records are read from its pages instead
+// (pages.go), and fn gets only those that check out. It fails only when
+// the file cannot be read at all, or fn fails.
 func ReadFile(path string, verify func(*sinks.Message) bool, fn func(Salvaged) error) (FileReport, error) {
+	rep, err := walkFile(path, verify, nil)
+	if err == nil && !rep.Skipped {
+		return walkFile(path, verify, fn)
+	}
+	recs, n, serr := scanPages(path, verify, true)
+	if serr != nil {
+		return rep, errors.Join(err, serr)
+	}
+	rep = FileReport{Readable: n, Skipped: true}
+	for _, s := range recs {
+		if err := fn(s); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// countFile is ReadFile's count of readable records, in bounded memory:
+// where bbolt cannot walk the file, the records whose checksum holds.
+func countFile(path string, verify func(*sinks.Message) bool) FileReport {
+	rep, err := walkFile(path, verify, nil)
+	if err == nil && !rep.Skipped {
+		return rep
+	}
+	_, n, _ := scanPages(path, verify, false)
+	return FileReport{Readable: n, Skipped: true}
+}
+
+// walkFile reads the file through bbolt's tree, stepping over what
+// panics; fn may be nil to count only.
+func walkFile(path string, verify func(*sinks.Message) bool, fn func(Salvaged) error) (FileReport, error) {
 	var rep FileReport
 	db, err := openDamaged(path)
 	if err != nil {
@@ -64,6 +98,9 @@ func ReadFile(path string, verify func(*sinks.Message) bool, fn func(Salvaged) e
 			rep.Readable++
 		} else {
 			rep.Damaged++
+		}
+		if fn == nil {
+			return nil
 		}
 		return fn(s)
 	})

@@ -267,3 +267,9 @@ func (sp *Spool) close(ctx context.Context) error {
 	}
 	return errors.Join(serr, sp.inner.Close(ctx))
 }
+
+// Recovery is what Open found of the store an earlier run left.
+func (sp *Spool) Recovery() Recovery { return sp.recovery }
+
+// Quarantined is how many records the spool's quarantine holds.
+func (sp *Spool) Quarantined() int64 { return sp.store.quarantined.Load() }

@@ -97,7 +97,12 @@ func boltOptions(readOnly bool) *bolt.Options {
 // found whole or made fresh, and creates its buckets.
 func openStore(dir string) (*store, error) {
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o640, boltOptions(false))
+	var db *bolt.DB
+	// Recovery checked the file; a panic that still comes is an error.
+	err := guarded(func() (err error) {
+		db, err = bolt.Open(path, 0o640, boltOptions(false))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the spool store %s: %w", path, err)
 	}
