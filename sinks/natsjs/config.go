@@ -136,11 +136,16 @@ func (c Config) duplicateWindow() time.Duration {
 // Connect opens a connection with c's address, authentication and TLS, and
 // the reconnect policy of the sink. Tools following the stream use it too,
 // so they reach any server the bridge reaches.
-func (c Config) Connect(name string) (*nats.Conn, error) {
+func (c Config) Connect(name string) (*nats.Conn, error) { return c.connect(name) }
+
+// connect is Connect with options of the caller's on top, such as the
+// sink's own asynchronous error handler.
+func (c Config) connect(name string, extra ...nats.Option) (*nats.Conn, error) {
 	opts, err := c.options(name)
 	if err != nil {
 		return nil, err
 	}
+	opts = append(opts, extra...)
 	url := c.URLs
 	if url == "" {
 		url = nats.DefaultURL

@@ -91,29 +91,10 @@ type faults struct {
 	logMu sync.Mutex
 }
 
-// isStoreError tells the server's refusals to store: limits reached,
-// resources exhausted, a failed store.
-func isStoreError(err error) bool {
-	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	switch apiErr.ErrorCode {
-	case 10077, // JSStreamStoreFailedF: maximum bytes or messages exceeded, store errors
-		10023, // JSInsufficientResourcesErr
-		10047, // JSStorageResourcesExceededErr
-		10028, // JSMemoryResourcesExceededErr
-		jetstream.JSErrCodeJetStreamNotEnabled,
-		jetstream.JSErrCodeJetStreamNotEnabledForAccount:
-		return true
-	}
-	return false
-}
-
 // isLimitError is a refusal by the stream's own limits with discard new.
 func isLimitError(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10077 &&
+	apiErr, ok := apiError(err)
+	return ok && apiErr.ErrorCode == codeStoreFailed &&
 		(strings.Contains(apiErr.Description, "maximum bytes exceeded") ||
 			strings.Contains(apiErr.Description, "maximum messages exceeded"))
 }
@@ -169,7 +150,11 @@ func (s *Sink) observe(ctx context.Context, err error) {
 	case err == nil:
 		s.faults.silent.Store(0)
 		s.clearFault("a publish was acknowledged")
-	case isStoreError(err):
+	case sinks.Permanent(errorClass(err)):
+		// Refused for this message alone (too large, a subject the
+		// credentials may not write): the stream stores others, and the
+		// server answered, so this is neither a fault nor a silent ack.
+	case isStoreFault(err):
 		s.faults.silent.Store(0)
 		kind := faultUnseen
 		if isLimitError(err) {

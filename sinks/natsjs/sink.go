@@ -29,6 +29,9 @@ type Sink struct {
 	faults   faults
 	recreate singleflight.Group
 	seen     *seen
+	// denied are the subjects the server refused this connection to
+	// publish to (denied.go).
+	denied *denials
 	// window says which stream the ids in seen were acknowledged by.
 	window window
 	// watchStop ends the watcher; watchDone is closed when it returned.
@@ -49,7 +52,8 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	nc, err := c.Connect("hirebridge")
+	denied := newDenials()
+	nc, err := c.connect("hirebridge", onAsyncError(denied.record))
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +69,7 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		nc.Close()
 		return nil, err
 	}
-	s := &Sink{nc: nc, js: js, cfg: c, seen: newSeen(c.RememberIDs, c.RememberFor), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
+	s := &Sink{nc: nc, js: js, cfg: c, denied: denied, seen: newSeen(c.RememberIDs, c.RememberFor), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	if info, err := s.streamInfo(ctx); err == nil {
 		s.confirmWindow(info)
 	}
@@ -112,8 +116,13 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 }
 
 // publish sends msg, whose headers already carry Nats-Msg-Id and
-// Nats-Expected-Stream, and waits for its ack.
+// Nats-Expected-Stream, and waits for its ack, or for the server's word
+// that the credentials may not publish to its subject.
 func (s *Sink) publish(ctx context.Context, msg *nats.Msg) (sinks.Ack, error) {
+	// Taken before sending, so a denial of this message cannot come
+	// before it.
+	epoch := s.denied.epoch()
+	sent := epoch.seq
 	future, err := s.js.PublishMsgAsync(msg)
 	if err != nil {
 		return sinks.Ack{}, err
@@ -121,29 +130,37 @@ func (s *Sink) publish(ctx context.Context, msg *nats.Msg) (sinks.Ack, error) {
 	s.faults.started()
 	acked := false
 	defer func() { s.faults.finished(acked) }()
-	select {
-	case ack := <-future.Ok():
-		acked = true
-		return sinks.Ack{Duplicate: ack.Duplicate}, nil
-	case err := <-future.Err():
-		return sinks.Ack{}, err
-	case <-ctx.Done():
-		// The message may still be stored; a retry carries the same
-		// Nats-Msg-Id and is dropped as a duplicate.
-		return sinks.Ack{}, fmt.Errorf("no ack: %w", ctx.Err())
+	for {
+		select {
+		case ack := <-future.Ok():
+			acked = true
+			return sinks.Ack{Duplicate: ack.Duplicate}, nil
+		case err := <-future.Err():
+			return sinks.Ack{}, err
+		case <-ctx.Done():
+			// The message may still be stored; a retry carries the same
+			// Nats-Msg-Id and is dropped as a duplicate.
+			return sinks.Ack{}, fmt.Errorf("no ack: %w", ctx.Err())
+		case <-epoch.done:
+			// Some subject was denied. The newest epoch is read after
+			// waking, so a denial after this look closes its channel.
+			epoch = s.denied.epoch()
+			if err := epoch.deniedAfter(msg.Subject, sent); err != nil {
+				select {
+				case ack := <-future.Ok():
+					// Stored after all: the denial was of an earlier
+					// publish, before an operator allowed the subject.
+					acked = true
+					return sinks.Ack{Duplicate: ack.Duplicate}, nil
+				default:
+					return sinks.Ack{}, err
+				}
+			}
+		}
 	}
 }
 
-func (s *Sink) classify(topic string, err error) error {
-	switch {
-	case errors.Is(err, nats.ErrMaxPayload):
-		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrTooLarge, err)
-	case errors.Is(err, nats.ErrConnectionClosed):
-		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrClosed, err)
-	default:
-		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrUnavailable, err)
-	}
-}
+func (s *Sink) classify(topic string, err error) error { return classifyPublish(topic, err) }
 
 // headers renders the CloudEvents NATS binding: attributes as ce-<name>,
 // percent-encoded, datacontenttype as both ce-datacontenttype (the
