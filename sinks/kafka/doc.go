@@ -58,11 +58,25 @@
 // missing, which then writes within its deadline, or by the readiness probe.
 // The broker's automatic topic creation is never used.
 //
+// Refusals. The broker's error codes sort a failed publish (refusals.go):
+// a record larger than the topic or broker takes (MESSAGE_TOO_LARGE,
+// RECORD_LIST_TOO_LARGE, or larger than kafka-go's batch limit) is
+// sinks.ErrTooLarge; a topic the credentials may not write or create, a
+// name, record, timestamp or topic setting the broker rejects, a policy
+// violation, is sinks.ErrRefused. Both are final for that record: it is not
+// written again, its id is forgotten so a publish after the operator fixed
+// things writes it, and other records and topics are unaffected. The
+// broker's limit is on a batch of records, so a batch refused as too large
+// is followed by a write of the record alone before it is called too large.
+// Everything else (no leader, not enough replicas, timeouts, the network,
+// SASL) is sinks.ErrUnavailable.
+//
 // Readiness. Ready asks a broker for its API versions over the writer's own
 // connections, then asks it (not the client's metadata cache) whether each
 // topic the sink uses exists, creating again those it lost, at most once a
-// second. It fails while no broker answers, or a topic is missing and
-// cannot be created.
+// second. It fails while no broker answers, or the dead-letter topic or a
+// known type's topic is missing and cannot be created; a missing topic of
+// another type that the broker refuses to create is only logged.
 //
 // Logs. kafka-go's Writer logs through Config.Log: its errors at warn, its
 // progress at trace. Its Transport and Client have no logger; nothing is

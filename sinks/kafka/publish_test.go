@@ -228,7 +228,7 @@ func TestPublishRefusesTopicNamesKafkaRejects(t *testing.T) {
 	cluster := kafkatest.Start(t)
 	s := openSink(t, cluster, kafka.Config{})
 	_, err := s.Publish(t.Context(), message(prefix+".job created", "bad-topic"))
-	if err == nil || errors.Is(err, sinks.ErrUnavailable) {
-		t.Fatalf("publishing to an illegal topic name: %v, want a final error", err)
+	if !errors.Is(err, sinks.ErrRefused) || errors.Is(err, sinks.ErrUnavailable) {
+		t.Fatalf("publishing to an illegal topic name: %v, want ErrRefused", err)
 	}
 }

@@ -198,8 +198,9 @@ func (s *Sink) startTopics() []string {
 // second record while the first may yet be stored.
 func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
 	if err := checkTopic(m.Topic); err != nil {
-		// No retry can cure a name Kafka refuses.
-		return sinks.Ack{}, fmt.Errorf("publishing %q: not a Kafka topic name: %w", m.Topic, err)
+		// No retry can cure a name Kafka refuses (the broker would answer
+		// INVALID_TOPIC_EXCEPTION), and other topics are still written.
+		return sinks.Ack{}, fmt.Errorf("publishing %q: not a Kafka topic name: %w: %w", m.Topic, sinks.ErrRefused, err)
 	}
 	for {
 		if s.isClosed() {
@@ -233,8 +234,9 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 			return sinks.Ack{Duplicate: s.dedup.claim(e, o, leader) == duplicate}, nil
 		case errors.Is(err, errUnknownOutcome), errors.Is(err, errNotStored):
 			// Wait for the read-back, or write the record again.
-		case leader, errors.Is(err, sinks.ErrTooLarge), errors.Is(err, sinks.ErrClosed):
-			// The leader's write already retried what could be.
+		case leader, sinks.Permanent(err), errors.Is(err, sinks.ErrClosed):
+			// The leader's write already retried what could be, and no
+			// write of a refused record can pass.
 			return sinks.Ack{}, err
 		}
 		// Another caller's write failed and stored nothing: write again.
@@ -248,7 +250,10 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 // it rather than writing a second record.
 func (s *Sink) start(ctx context.Context, e *entry, o *op, m *sinks.Message) error {
 	if err := s.topics.ensure(ctx, m.Topic); err != nil {
-		err = fmt.Errorf("publishing %s: %w: %w", m.Topic, sinks.ErrUnavailable, err)
+		// A topic the broker refuses to create (authorization, policy,
+		// name, settings) is final for this record; a broker that does
+		// not answer is not.
+		err = classify(m.Topic, err)
 		s.dedup.finishWrite(e, o, notWritten, err)
 		return err
 	}
@@ -310,6 +315,13 @@ func (s *Sink) fly(e *entry, o *op, r kafkago.Message, hasCE bool, deadline time
 		// bounded by WriteTimeout, after the batches before it.
 		err := s.writer.WriteMessages(context.Background(), r)
 		how, cause := judge(err)
+		if how == notWritten && brokerTooLarge(cause) {
+			// The broker's limit is on the batch, which may have held
+			// other records: only r alone being refused makes r too
+			// large.
+			err = s.writeAlone(ctx, r, a.partition)
+			how, cause = judge(err)
+		}
 		if how == unknown && a.partition < 0 {
 			// Never balanced, so never batched nor sent.
 			how = notWritten
@@ -321,8 +333,10 @@ func (s *Sink) fly(e *entry, o *op, r kafkago.Message, hasCE bool, deadline time
 				s.topics.invalidate(r.Topic)
 				s.ready.reset()
 				if err := s.topics.ensure(ctx, r.Topic); err != nil {
+					// Refused for good, or no answer in time:
+					// either way this write ends, classified.
 					<-s.slots
-					s.dedup.finishWrite(e, o, notWritten, fmt.Errorf("publishing %s: %w: %w", r.Topic, sinks.ErrUnavailable, err))
+					s.dedup.finishWrite(e, o, notWritten, classify(r.Topic, err))
 					return
 				}
 				continue
@@ -377,10 +391,42 @@ func judge(err error) (how outcome, cause error) {
 	return unknown, cause
 }
 
+// retryable reports whether writing the record again may pass: not when
+// the broker refused it for good (refusals.go), nor once the writer is
+// closed.
 func retryable(cause error) bool {
-	var tooLarge kafkago.MessageTooLargeError
-	return !errors.As(cause, &tooLarge) && !errors.Is(cause, kafkago.MessageSizeTooLarge) &&
-		!errors.Is(cause, io.ErrClosedPipe)
+	return permanence(cause) == nil && !errors.Is(cause, io.ErrClosedPipe)
+}
+
+// writeAlone writes r by itself to partition p, outside the writer's
+// batches, and reports the outcome as WriteMessages reports a batch's (a
+// WriteErrors of one), for judge. Nothing of the refused batch was stored,
+// so this is the record's only copy.
+func (s *Sink) writeAlone(ctx context.Context, r kafkago.Message, p int) error {
+	if err := ctx.Err(); err != nil {
+		// Not sent: whether r alone fits is unknown, and a later try may
+		// pass.
+		return fmt.Errorf("no time left to write the record alone after its batch was too large: %w", err)
+	}
+	res, err := s.client.Produce(ctx, &kafkago.ProduceRequest{
+		Topic:        r.Topic,
+		Partition:    p,
+		RequiredAcks: kafkago.RequireAll,
+		Compression:  s.writer.Compression,
+		Records: kafkago.NewRecordReader(kafkago.Record{
+			Time:    r.Time,
+			Key:     kafkago.NewBytes(r.Key),
+			Value:   kafkago.NewBytes(r.Value),
+			Headers: r.Headers,
+		}),
+	})
+	if err == nil {
+		err = res.Error
+	}
+	if err == nil {
+		return nil
+	}
+	return kafkago.WriteErrors{err}
 }
 
 // startFlight registers a flight unless the sink is closed; Close waits for
@@ -401,25 +447,23 @@ func (s *Sink) isClosed() bool {
 	return s.closed
 }
 
-// classify maps a kafka-go outcome to the sinks errors the handler answers
-// by: too large is final (413), everything else may pass (503).
+// classify maps a kafka-go outcome, of a write or of making its topic, to
+// the sinks errors the handler answers by: too large (413) and refused (the
+// dead letters) are final for this record (refusals.go); everything else
+// may pass (503). The result wraps err, which carries the broker's code and
+// words.
 func classify(topic string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var werrs kafkago.WriteErrors
-	if errors.As(err, &werrs) && len(werrs) == 1 && werrs[0] != nil {
-		err = werrs[0]
-	}
-	var tooLarge kafkago.MessageTooLargeError
-	switch {
-	case errors.As(err, &tooLarge), errors.Is(err, kafkago.MessageSizeTooLarge):
-		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrTooLarge, err)
-	case errors.Is(err, io.ErrClosedPipe):
+	err = recordErr(err)
+	if errors.Is(err, io.ErrClosedPipe) {
 		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrClosed, err)
-	default:
-		return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrUnavailable, err)
 	}
+	if final := permanence(err); final != nil {
+		return fmt.Errorf("publishing %s: %w: %w", topic, final, err)
+	}
+	return fmt.Errorf("publishing %s: %w: %w", topic, sinks.ErrUnavailable, err)
 }
 
 // Close refuses new publishes, waits for the records in flight to be acked
@@ -473,7 +517,9 @@ func (s *Sink) shutdown() {
 
 // Ready reports whether a publish can succeed now: a broker answers, and
 // every topic the sink publishes to exists on the broker or could be
-// created again just now. The answer is cached briefly so probes do not
+// created again just now, save a topic of an event type other than the
+// known ones that the broker refuses for good (its publishes are refused,
+// the others still pass). The answer is cached briefly so probes do not
 // load the broker.
 func (s *Sink) Ready(ctx context.Context) error {
 	if s.isClosed() {
@@ -500,12 +546,17 @@ func (s *Sink) probe(ctx context.Context) error {
 		return fmt.Errorf("%w: no broker of %v answers: %w", sinks.ErrUnavailable, s.cfg.Brokers, err)
 	}
 	names := s.topics.checked()
-	for _, name := range s.startTopics() {
+	start := s.startTopics()
+	for _, name := range start {
 		if !slices.Contains(names, name) {
 			names = append(names, name)
 		}
 	}
-	if err := s.topics.verify(ctx, names); err != nil {
+	// Only the start topics must be there: a topic of one other event
+	// type that the broker refuses must not keep the sink unready for
+	// every type.
+	required := func(name string) bool { return slices.Contains(start, name) }
+	if err := s.topics.verify(ctx, names, required); err != nil {
 		return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
 	}
 	return nil

@@ -198,13 +198,17 @@ func (t *topics) checked() []string {
 
 // verify asks the broker, not the metadata cache, whether every topic in
 // names exists, and creates again those it lacks. It fails while a topic is
-// missing and cannot be created, or the broker does not answer.
+// missing and cannot be created, or the broker does not answer. A topic
+// that is not required (the sink works without it) and that the broker
+// refuses for good to create again (authorization, policy) is only logged
+// and no longer checked: the publishes of its one event type are refused
+// (and kept on the dead letters), while everything else is still stored.
 //
 // The question is a ListOffsets for partition 0 of each topic: kafka-go
 // sends it to the partition's leader, or to a bootstrap broker for a topic
 // its cache lacks (listoffsets.Request.Broker returns ID -1), and the
 // broker answers UNKNOWN_TOPIC_OR_PARTITION for a topic it lacks.
-func (t *topics) verify(ctx context.Context, names []string) error {
+func (t *topics) verify(ctx context.Context, names []string, required func(string) bool) error {
 	if len(names) == 0 {
 		return nil
 	}
@@ -227,7 +231,14 @@ func (t *topics) verify(ctx context.Context, names []string) error {
 		case err == nil:
 		case errors.Is(err, kafkago.UnknownTopicOrPartition):
 			t.invalidate(name)
-			if err := t.ensure(ctx, name); err != nil {
+			switch err := t.ensure(ctx, name); {
+			case err == nil:
+			case !required(name) && permanence(err) != nil:
+				// invalidate took it off checked: later probes skip it
+				// until a publish creates it.
+				t.log.Warn().Str("topic", name).Err(err).
+					Msg("topic was missing on the broker and the broker refuses to create it again; its events are refused")
+			default:
 				errs = append(errs, fmt.Errorf("topic %s is missing and cannot be created: %w", name, err))
 			}
 		case errors.Is(err, kafkago.LeaderNotAvailable), errors.Is(err, kafkago.Unknown):
