@@ -223,6 +223,11 @@ func (r *replayer) run(ctx context.Context) (*replaySummary, error) {
 			ev := out.Event
 			res.Event, res.EventID = ev.Name, ev.ID
 			msg := r.cfg.Bridge.EventMessage(ev, traceOf(st))
+			if orig, ok := sinks.Original(st.Headers, st.Body); ok && orig.ID == ev.ID {
+				// An event the broker refused for good (undeliverable):
+				// published again as it was then, headers and all.
+				msg = orig
+			}
 			cands = append(cands, candidate{res: res, msg: msg})
 			if byTopic[msg.Topic] == nil {
 				byTopic[msg.Topic] = map[string]bool{}

@@ -259,11 +259,16 @@ func (s *Sink) Close(ctx context.Context) error {
 	}()
 	select {
 	case <-published:
+		// Every caller has its answer. Acks still outstanding are of
+		// publishes whose callers gave up (their deadline passed, or the
+		// server denied the subject and drops the message): nobody waits
+		// for them, and waiting would hold the shutdown up to the ack
+		// timeout.
 	case <-ctx.Done():
-	}
-	select {
-	case <-s.js.PublishAsyncComplete():
-	case <-ctx.Done():
+		select {
+		case <-s.js.PublishAsyncComplete():
+		default:
+		}
 	}
 	if !s.nc.IsConnected() {
 		// Reconnecting: there is nothing to drain (publishes fail at once

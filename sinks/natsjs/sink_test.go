@@ -235,12 +235,14 @@ func TestPublishRespectsDeadline(t *testing.T) {
 	if _, err := js.Stream(ctxFor(t, 5*time.Second), testStream); err != nil {
 		t.Errorf("the stream after Ready: %v", err)
 	}
-	// Close gives up on the unanswered ack at its deadline; a second Close
-	// has nothing left to wait for.
-	closeCtx, cancelClose := context.WithTimeout(t.Context(), 100*time.Millisecond)
-	defer cancelClose()
-	if err := s.Close(closeCtx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Close with an ack outstanding = %v, want DeadlineExceeded", err)
+	// Close does not wait for the ack its caller gave up on: nobody waits
+	// for it. A second Close has nothing left to do.
+	start = time.Now()
+	if err := s.Close(ctxFor(t, 30*time.Second)); err != nil {
+		t.Errorf("Close with an abandoned ack outstanding = %v", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("Close waited %s for an ack nobody waits for (the ack timeout is a minute)", waited)
 	}
 	start = time.Now()
 	if err := s.Close(ctxFor(t, 30*time.Second)); err != nil {

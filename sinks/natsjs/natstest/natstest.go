@@ -4,6 +4,8 @@ package natstest
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -16,6 +18,9 @@ import (
 type Server struct {
 	*server.Server
 	opts server.Options
+	// conf is the configuration file a server started by StartConf reads
+	// at each start, as an operator's server would.
+	conf string
 }
 
 // Start runs a JetStream server on a free port of 127.0.0.1, shut down when
@@ -43,6 +48,52 @@ func StartIn(t testing.TB, dir string) *Server {
 	s.start(t)
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// StartConf runs a server from a nats-server configuration text (accounts,
+// users, permissions), on a free port of 127.0.0.1 with JetStream storing
+// under the test's temporary directory, shut down when the test ends.
+// Rewrite changes the file; Restart reads it again.
+func StartConf(t testing.TB, conf string) *Server {
+	t.Helper()
+	s := &Server{conf: filepath.Join(t.TempDir(), "nats.conf"), opts: server.Options{
+		Host: "127.0.0.1", Port: server.RANDOM_PORT, StoreDir: t.TempDir(),
+	}}
+	s.Rewrite(t, conf)
+	s.start(t)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Rewrite replaces the configuration file of a StartConf server, and
+// reloads it when the server runs.
+func (s *Server) Rewrite(t testing.TB, conf string) {
+	t.Helper()
+	if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s.Server != nil && s.Running() {
+		if err := s.ReloadOptions(s.options(t)); err != nil {
+			t.Fatalf("reloading nats-server: %v", err)
+		}
+	}
+}
+
+// options are the server's: its configuration file's, when it has one,
+// on its address and store.
+func (s *Server) options(t testing.TB) *server.Options {
+	t.Helper()
+	if s.conf == "" {
+		opts := s.opts
+		return &opts
+	}
+	opts, err := server.ProcessConfigFile(s.conf)
+	if err != nil {
+		t.Fatalf("nats-server configuration: %v", err)
+	}
+	opts.Host, opts.Port, opts.StoreDir = s.opts.Host, s.opts.Port, s.opts.StoreDir
+	opts.JetStream, opts.NoSigs, opts.NoLog = true, true, true
+	return opts
 }
 
 // URL is the client URL; it stays the same across Restart.
@@ -76,8 +127,7 @@ func (s *Server) RestartEmpty(t testing.TB) {
 
 func (s *Server) start(t testing.TB) {
 	t.Helper()
-	opts := s.opts
-	srv, err := server.NewServer(&opts)
+	srv, err := server.NewServer(s.options(t))
 	if err != nil {
 		t.Fatalf("nats-server: %v", err)
 	}
