@@ -201,3 +201,113 @@ func TestRefusalsOnTheWebhook(t *testing.T) {
 		t.Errorf("replayed: %+v", replayed)
 	}
 }
+
+// The same broker with the spool on: it stops while events of every kind
+// are posted, all answered 202 spooled; back, it refuses some for good.
+// The spool drains within 30 s, the refused type moved to the dead
+// letters, the oversized events (whose dead letters are as large) to the
+// quarantine, the others forwarded in order: nothing answered 2xx is lost,
+// and nothing blocks the events behind a refused one.
+func TestRefusalsThroughTheSpool(t *testing.T) {
+	srv, admin := refusingBroker(t)
+	env := refusingEnv(t, srv)
+	for k, v := range spoolEnv(t, srv.URL()) {
+		if strings.HasPrefix(k, "HIREBRIDGE_SPOOL") || k == "HIREBRIDGE_PUBLISH_TIMEOUT" {
+			env[k] = v
+		}
+	}
+	svc := startService(t, env)
+	jobs := newKeyedEvents(t)
+	srv.Stop()
+
+	var jobIDs []string
+	sent, forbidden, big := 0, 0, 0
+	for i := range 30 {
+		var body []byte
+		switch {
+		case i%10 == 4:
+			forbidden++
+			body = forbiddenEvent(i)
+		case i%10 == 7:
+			big++
+			body = oversized(t, i)
+		default:
+			body = jobs.make("job-1", i)
+		}
+		r := mustPost(t, svc.webhookURL(), body)
+		if r.Status != http.StatusAccepted || r.Body.Status != "spooled" {
+			t.Fatalf("event %d with the broker away: %d %s, want 202 spooled", i, r.Status, r.Raw)
+		}
+		sent++
+		if i%10 != 4 && i%10 != 7 {
+			jobIDs = append(jobIDs, r.Body.ID)
+		}
+	}
+	srv.Restart(t)
+	start := time.Now()
+	waitFor(t, 30*time.Second, "the spool to drain", func() bool {
+		return metricValue(t, svc.admin, "hirebridge_spool_events") == 0
+	})
+	drained := time.Since(start)
+
+	var stored []string
+	dead := 0
+	for _, m := range readStream(t, admin, "HIREMPIRE") {
+		switch m.Subject {
+		case "hirempire.job_added":
+			stored = append(stored, m.Header.Get("ce-id"))
+		case "hirempire.dlq":
+			if m.Header.Get("hirebridge-reason") == "undeliverable" && m.Header.Get("hirebridge-original-topic") == "hirempire.forbidden_event" {
+				dead++
+			}
+		}
+	}
+	if strings.Join(stored, ",") != strings.Join(jobIDs, ",") {
+		t.Errorf("job events in the stream %v, want the %d spooled in order", stored, len(jobIDs))
+	}
+	if dead != forbidden {
+		t.Errorf("%d refused events on the dead letters, want %d", dead, forbidden)
+	}
+	if n := metricValue(t, svc.admin, "hirebridge_spool_dead_lettered_total"); n != float64(forbidden) {
+		t.Errorf("hirebridge_spool_dead_lettered_total %v, want %d", n, forbidden)
+	}
+	quarantined := int(metricValue(t, svc.admin, "hirebridge_spool_quarantine_events"))
+	if quarantined != big {
+		t.Errorf("%d records in the quarantine, want the %d oversized", quarantined, big)
+	}
+	if status, body := get(svc.admin + "/readyz"); status != http.StatusOK {
+		t.Errorf("/readyz after the drain: %d %s", status, body)
+	}
+	t.Logf("spool with refusals: %d sent, %d answered 202, %d forwarded, %d dead-lettered, %d quarantined, %d lost; drained in %v",
+		sent, sent, len(stored), dead, quarantined, sent-len(stored)-dead-quarantined, drained.Round(time.Millisecond))
+
+	if err := svc.shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	var list bytes.Buffer
+	if err := run(context.Background(), []string{"spool", "list"}, environ(env), &list); err != nil {
+		t.Fatalf("spool list: %v", err)
+	}
+	if !strings.Contains(list.String(), "waiting: 0 events") || strings.Count(list.String(), "  refused  ") != big ||
+		!strings.Contains(list.String(), fmt.Sprintf("%d records", big)) {
+		t.Errorf("spool list does not show the %d quarantined events:\n%s", big, list.String())
+	}
+	var export bytes.Buffer
+	if err := run(context.Background(), []string{"spool", "export"}, environ(env), &export); err != nil {
+		t.Fatalf("spool export: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(export.String()), "\n")
+	if len(lines) != big {
+		t.Fatalf("spool export wrote %d lines, want %d:\n%s", len(lines), big, export.String())
+	}
+	for _, l := range lines {
+		var x struct {
+			Reason, Topic, ID string
+			Body              json.RawMessage
+		}
+		if err := json.Unmarshal([]byte(l), &x); err != nil || x.Reason != "refused" || x.Topic != "hirempire.job_added" ||
+			!bytes.Contains(x.Body, []byte(`"padding"`)) || x.ID == "" {
+			t.Errorf("exported %s (%v)", l, err)
+		}
+	}
+}
