@@ -59,6 +59,8 @@ func Undeliverable(m *Message, dlq string, cause error) *Message {
 	hs = append(hs,
 		Header{HeaderReason, ReasonUndeliverable},
 		Header{HeaderDetail, OneLine(cause.Error())},
+		// As every dead letter has, for the request's Content-Type.
+		Header{"hirebridge-content-type", DataContentType},
 		Header{OriginalPrefix + "topic", m.Topic},
 		Header{OriginalPrefix + "id", m.ID},
 	)

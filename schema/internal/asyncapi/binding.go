@@ -2,6 +2,7 @@ package asyncapi
 
 import (
 	"github.com/hirebridge/hirebridge/schema/events"
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // binding is what differs between the brokers: the header names of the
@@ -154,11 +155,16 @@ func (b binding) deadLetterMessage() obj {
 		reasonCodes[i] = string(r)
 	}
 	props := obj{}.
-		set(n.Reason, obj{}.set("type", "string").set("enum", reasonCodes).set("description", "Why the body was rejected: the error code the sender was answered with.")).
-		set(n.Detail, str("What is wrong and where (a JSON pointer), as the sender was answered.")).
-		set("hirebridge-content-type", str("The Content-Type of the webhook request; empty when it had none."))
+		set(n.Reason, obj{}.set("type", "string").set("enum", reasonCodes).set("description",
+			"Why the body was rejected: the error code the sender was answered with. "+sinks.ReasonUndeliverable+
+				" is a valid event the broker refused for good (a subject or topic the bridge may not write, a topic it would not create, a policy): the sender was answered 202 dead_lettered, and the hirebridge-original-* headers keep the message it was.")).
+		set(n.Detail, str("What is wrong and where (a JSON pointer), as the sender was answered; for "+sinks.ReasonUndeliverable+", the broker's words.")).
+		set("hirebridge-content-type", str("The Content-Type of the webhook request; empty when it had none. application/json on "+sinks.ReasonUndeliverable+".")).
+		set(sinks.OriginalPrefix+"topic", str("On "+sinks.ReasonUndeliverable+" only: the subject or topic the event was refused on. Every part of the refused message is kept likewise: "+
+			sinks.OriginalPrefix+"id, -key, -ce-<attribute> and -<header>, values percent-encoded as the CloudEvents NATS binding does; `hirebridge replay` publishes it again from them.")).
+		set(sinks.OriginalPrefix+"id", str("On "+sinks.ReasonUndeliverable+" only: the refused event's id."))
 	required := []string{n.Reason, n.Detail, "hirebridge-content-type"}
-	extra, extraNames := b.extra("dlq- and the SHA-256 content id of the body: a sender's retries of the same rejected bytes are stored once within the duplicate window.")
+	extra, extraNames := b.extra("dlq- and the SHA-256 content id of the body: a sender's retries of the same rejected bytes are stored once within the duplicate window (dlq-undeliverable- and the event id for an event the broker refused).")
 	props = append(props, extra...)
 	required = append(required, extraNames...)
 	props = append(props, traceHeaders()...)

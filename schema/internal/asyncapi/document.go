@@ -7,6 +7,7 @@ import (
 
 	"github.com/hirebridge/hirebridge/schema"
 	"github.com/hirebridge/hirebridge/schema/events"
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // The document's shape, decided once:
@@ -52,8 +53,9 @@ var entityKeys = map[string]string{
 }
 
 // reasons are the dead letters' hirebridge-reason codes; a test holds the
-// list to schema's Reason constants.
+// list to schema's Reason constants and the sinks' undeliverable.
 var reasons = []schema.Reason{
+	sinks.ReasonUndeliverable,
 	schema.ReasonNotJSON,
 	schema.ReasonNotObject,
 	schema.ReasonNotIJSON,

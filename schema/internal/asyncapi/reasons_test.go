@@ -9,11 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // TestDeadLetterReasonsAreSchemas: the dead letters' hirebridge-reason enum lists
-// every Reason constant of package schema, read from its source, so a new
-// reason cannot be missing from the document.
+// every Reason constant of package schema, read from its source, and the
+// sinks' undeliverable, so a new reason cannot be missing from the
+// document.
 func TestDeadLetterReasonsAreSchemas(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "..", "*.go"))
 	if err != nil {
@@ -48,6 +51,8 @@ func TestDeadLetterReasonsAreSchemas(t *testing.T) {
 			}
 		}
 	}
+	// Not a rejection of the body: the broker's refusal of a valid event.
+	declared = append(declared, sinks.ReasonUndeliverable)
 	var listed []string
 	for _, r := range reasons {
 		listed = append(listed, string(r))
