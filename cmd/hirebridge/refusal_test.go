@@ -186,6 +186,8 @@ func TestRefusalsOnTheWebhook(t *testing.T) {
 		}
 	}
 
+	// Before the fix, replay leaves it, saying why, and exits 0.
+	wantOutcomes(t, "replay before the fix", runReplay(t, env, "-reason", "undeliverable"), 1, map[string]int{"refused": 1})
 	// The operator grants the subject: replay publishes the event whole.
 	srv.Rewrite(t, refusingConf(""))
 	sum := runReplay(t, env, "-reason", "undeliverable")

@@ -161,12 +161,15 @@ const (
 	outcomeRejected   = "rejected"
 	outcomeChallenge  = "not_an_event"
 	outcomeTooLarge   = "too_large"
+	// The broker refuses it for good (a subject the credentials may not
+	// write): left, until the deployment is fixed.
+	outcomeRefused = "refused"
 	outcomeFailed     = "failed"
 	outcomeNotReached = "not_tried"
 )
 
 // outcomeOrder is the order of the summary's columns.
-var outcomeOrder = []string{outcomePublished, outcomeWouldPublish, outcomeAlready, outcomeRejected, outcomeChallenge, outcomeTooLarge, outcomeFailed, outcomeNotReached}
+var outcomeOrder = []string{outcomePublished, outcomeWouldPublish, outcomeAlready, outcomeRejected, outcomeChallenge, outcomeTooLarge, outcomeRefused, outcomeFailed, outcomeNotReached}
 
 type replayer struct {
 	cfg    Config
@@ -285,6 +288,8 @@ func (r *replayer) publish(ctx context.Context, c candidate) {
 		c.res.Outcome = outcomePublished
 	case errors.Is(err, sinks.ErrTooLarge):
 		c.res.Outcome, c.res.Detail = outcomeTooLarge, err.Error()
+	case errors.Is(err, sinks.ErrRefused):
+		c.res.Outcome, c.res.Detail = outcomeRefused, err.Error()
 	default:
 		c.res.Outcome, c.res.Detail = outcomeFailed, err.Error()
 	}
