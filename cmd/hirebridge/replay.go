@@ -50,18 +50,11 @@ func replay(ctx context.Context, args []string, environ []string, stdout io.Writ
 		return err
 	}
 
-	// Warnings only: the summary is the command's output.
-	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	sink, where, release, err := openReplaySink(ctx, cfg, log)
+	sink, where, closeSink, err := openCommandSink(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer release()
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-		defer cancel()
-		_ = sink.Close(cctx)
-	}()
+	defer closeSink()
 	reader, ok := sink.(sinks.Reader)
 	if !ok {
 		return fmt.Errorf("the %s sink cannot read its dead letters back", cfg.Sink)
@@ -104,6 +97,23 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("-since %q: neither a duration (24h, 90m) nor an RFC 3339 time (2025-01-02T15:04:05Z)", s)
 	}
 	return t, nil
+}
+
+// openCommandSink opens the broker for a command that publishes (replay,
+// spool salvage), logging warnings only, for people, on standard error:
+// the command's summary is its output. closeSink flushes and releases it.
+func openCommandSink(ctx context.Context, cfg Config) (sink sinks.Sink, where string, closeSink func(), err error) {
+	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
+	sink, where, release, err := openReplaySink(ctx, cfg, log)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return sink, where, func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = sink.Close(cctx)
+		release()
+	}, nil
 }
 
 // openReplaySink reaches the broker the service publishes to. With the

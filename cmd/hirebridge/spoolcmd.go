@@ -236,17 +236,11 @@ func spoolSalvage(ctx context.Context, cfg Config, args []string, stdout io.Writ
 		return fmt.Errorf("spool salvage: %w", err)
 	}
 
-	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	sink, where, release, err := openReplaySink(ctx, cfg, log)
+	sink, where, closeSink, err := openCommandSink(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer release()
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-		defer cancel()
-		_ = sink.Close(cctx)
-	}()
+	defer closeSink()
 	fmt.Fprintf(os.Stderr, "salvaging %s %s\n", file, where)
 	there := map[string]bool{}
 	if reader, ok := sink.(sinks.Reader); ok {

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
@@ -62,43 +60,6 @@ func leaveSpooled(t *testing.T, dir string, n int) []*sinks.Message {
 	defer cancel()
 	_ = sp.Close(ctx)
 	return ms
-}
-
-// stored is what the stream holds, id to body, in stream order.
-type stored struct {
-	ids    []string
-	bodies map[string][]byte
-}
-
-func streamContents(t *testing.T, url string) stored {
-	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := js.Stream(ctx, testStream)
-	if err != nil {
-		t.Fatalf("stream: %v", err)
-	}
-	s := stored{bodies: map[string][]byte{}}
-	info := st.CachedInfo().State
-	for seq := info.FirstSeq; info.Msgs > 0 && seq <= info.LastSeq; seq++ {
-		m, err := st.GetMsg(ctx, seq)
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("message %d: %v", seq, err)
-		}
-		id := m.Header.Get(nats.MsgIdHdr)
-		s.ids = append(s.ids, id)
-		s.bodies[id] = m.Data
-	}
-	return s
 }
 
 // noGarbage fails unless every message on the broker is one of sent,
@@ -250,12 +211,8 @@ func TestSpoolFlippedBytesAreQuarantined(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := natstest.Start(t)
 	var logs syncbuf.Buffer
-	sp := openSpool(t, checkedConfig(dir, &logs), lazyNATS(t, srv.URL()))
-	waitEmpty(t, sp, 30*time.Second)
-	got := streamContents(t, srv.URL())
-	noGarbage(t, got, sent)
+	sp, got := forwardAll(t, dir, sent, &logs)
 	if len(got.ids) != 496 {
 		t.Errorf("%d events forwarded, want the 496 undamaged", len(got.ids))
 	}
@@ -314,12 +271,8 @@ func TestSpoolUnknownVersionIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := natstest.Start(t)
 	var logs syncbuf.Buffer
-	sp := openSpool(t, checkedConfig(dir, &logs), lazyNATS(t, srv.URL()))
-	waitEmpty(t, sp, 30*time.Second)
-	got := streamContents(t, srv.URL())
-	noGarbage(t, got, sent)
+	sp, got := forwardAll(t, dir, sent, &logs)
 	if len(got.ids) != 75 {
 		t.Errorf("%d events forwarded, want the 75 of known versions", len(got.ids))
 	}
@@ -339,6 +292,19 @@ func TestSpoolUnknownVersionIsKept(t *testing.T) {
 	if kept != 25 {
 		t.Errorf("%d version-7 records kept whole in the quarantine, want 25", kept)
 	}
+}
+
+// forwardAll starts the bridge's spool on dir with the broker there, and
+// returns once it is drained, with what the broker holds, which must be
+// sent events only.
+func forwardAll(t *testing.T, dir string, sent []*sinks.Message, logs *syncbuf.Buffer) (*spool.Spool, stored) {
+	t.Helper()
+	srv := natstest.Start(t)
+	sp := openSpool(t, checkedConfig(dir, logs), lazyNATS(t, srv.URL()))
+	waitEmpty(t, sp, 30*time.Second)
+	got := streamContents(t, srv.URL())
+	noGarbage(t, got, sent)
+	return sp, got
 }
 
 // errorLine is the first log line holding field, failing the test when
@@ -399,15 +365,11 @@ func TestSpoolRandomDamageNeverPublishesGarbage(t *testing.T) {
 			if err := os.WriteFile(path, raw, 0o640); err != nil {
 				t.Fatal(err)
 			}
-			srv := natstest.Start(t)
 			var logs syncbuf.Buffer
-			sp := openSpool(t, checkedConfig(dir, &logs), lazyNATS(t, srv.URL()))
-			waitEmpty(t, sp, 30*time.Second)
+			sp, got := forwardAll(t, dir, sent, &logs)
 			if err := ready(sp); err != nil {
 				t.Errorf("Ready: %v", err)
 			}
-			got := streamContents(t, srv.URL())
-			noGarbage(t, got, sent)
 			rec := sp.Recovery()
 			t.Logf("%d spooled: %d forwarded, %d quarantined, moved aside with %d readable: %v",
 				len(sent), len(got.ids), sp.Quarantined(), rec.Readable, rec.MovedAside != "")

@@ -182,25 +182,30 @@ func waitEmpty(t testing.TB, sp *spool.Spool, within time.Duration) {
 }
 
 // streamIDs reads every message id of the stream, in stream order.
-func streamIDs(t testing.TB, url string) []string {
+func streamIDs(t testing.TB, url string) []string { return streamContents(t, url).ids }
+
+// stored is what the stream holds, id to body, in stream order.
+type stored struct {
+	ids    []string
+	bodies map[string][]byte
+}
+
+func streamContents(t testing.TB, url string) stored {
 	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, _ := jetstream.New(nc)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	st, err := js.Stream(ctx, testStream)
 	if err != nil {
 		t.Fatalf("stream: %v", err)
 	}
+	s := stored{bodies: map[string][]byte{}}
 	info := st.CachedInfo().State
-	var ids []string
 	for seq := info.FirstSeq; info.Msgs > 0 && seq <= info.LastSeq; seq++ {
 		m, err := st.GetMsg(ctx, seq)
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
@@ -209,7 +214,9 @@ func streamIDs(t testing.TB, url string) []string {
 		if err != nil {
 			t.Fatalf("message %d: %v", seq, err)
 		}
-		ids = append(ids, m.Header.Get(nats.MsgIdHdr))
+		id := m.Header.Get(nats.MsgIdHdr)
+		s.ids = append(s.ids, id)
+		s.bodies[id] = m.Data
 	}
-	return ids
+	return s
 }
