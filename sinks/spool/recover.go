@@ -100,10 +100,15 @@ func inspect(path string) error {
 		if tx.Size() > fi.Size() {
 			return fmt.Errorf("the file is %d bytes, shorter than the %d its pages take: truncated", fi.Size(), tx.Size())
 		}
+		// A fault comes with the first byte of a page beyond the end of
+		// the file: one byte a page, and the last, is enough.
 		var sum byte
 		touch := func(b []byte) {
-			for _, c := range b {
-				sum ^= c
+			for i := 0; i < len(b); i += 4096 {
+				sum ^= b[i]
+			}
+			if len(b) > 0 {
+				sum ^= b[len(b)-1]
 			}
 		}
 		err = tx.ForEach(func(name []byte, b *bolt.Bucket) error {

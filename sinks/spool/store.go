@@ -113,17 +113,31 @@ func openStore(dir string) (*store, error) {
 				return err
 			}
 		}
-		// The totals are counted again rather than trusted: a byte
-		// flipped in them would hide records from the forwarder.
+		// The records are counted again rather than their count trusted:
+		// a byte flipped in it would hide records from the forwarder. The
+		// byte total is kept when it is plausible (at most what the
+		// records take as stored), since counting it again means decoding
+		// every record.
 		recs, bodies, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketBodies), tx.Bucket(bucketMeta)
-		var count, size int64
+		var count, stored int64
 		err := recs.ForEach(func(k, v []byte) error {
 			count++
-			size += storedSize(v, bodies.Get(k))
+			stored += int64(len(v) + len(bodies.Get(k)))
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		size := getInt(meta, keyBytes)
+		if count != getInt(meta, keyCount) || size < 0 || size > stored {
+			size = 0
+			err := recs.ForEach(func(k, v []byte) error {
+				size += storedSize(v, bodies.Get(k))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
 		quarantined := int64(tx.Bucket(bucketQuarantine).Stats().KeyN)
 		for k, n := range map[string]int64{string(keyCount): count, string(keyBytes): size, string(keyQuarantined): quarantined} {
