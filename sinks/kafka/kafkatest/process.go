@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
 
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
 )
@@ -35,12 +36,38 @@ type Process struct {
 	stdin  io.WriteCloser
 	stderr *syncbuf.Buffer
 	waited chan struct{}
+
+	// ClientOpts are added to the franz-go clients of Records and
+	// Partitions: with SASLPlain, the superuser's credentials.
+	ClientOpts []kgo.Opt
+}
+
+// ProcessOpt configures the broker StartProcess runs.
+type ProcessOpt struct {
+	args       []string
+	clientOpts []kgo.Opt
+}
+
+// SASLPlain turns SASL (PLAIN) and ACLs on: superuser (with password) may
+// do anything, each of users ("name:password") only what ACLs grant it; the
+// test creates those through the admin API as the superuser, as an
+// operator would (they live in the broker's memory, so a pause keeps
+// them). The Process's ClientOpts authenticate as the superuser.
+func SASLPlain(superuser, password string, users ...string) ProcessOpt {
+	o := ProcessOpt{
+		args:       []string{"-superuser", superuser + ":" + password},
+		clientOpts: []kgo.Opt{kgo.SASL(plain.Auth{User: superuser, Pass: password}.AsMechanism())},
+	}
+	for _, u := range users {
+		o.args = append(o.args, "-user", u)
+	}
+	return o
 }
 
 // StartProcess builds kfakecmd into the test's temporary directory with the
 // go command running the test, starts it on a free port, and ends it when
 // the test ends.
-func StartProcess(t testing.TB) *Process {
+func StartProcess(t testing.TB, opts ...ProcessOpt) *Process {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -53,7 +80,12 @@ func StartProcess(t testing.TB) *Process {
 	}
 
 	p := &Process{stderr: &syncbuf.Buffer{}, waited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "0")
+	var args []string
+	for _, o := range opts {
+		args = append(args, o.args...)
+		p.ClientOpts = append(p.ClientOpts, o.clientOpts...)
+	}
+	p.cmd = exec.Command(bin, append(args, "0")...)
 	// Killed with the test process even while stopped; its standard input
 	// closing ends it otherwise.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -145,16 +177,16 @@ func (p *Process) awaitState(t testing.TB, stopped bool) {
 }
 
 // Records reads every record of topic, partition by partition in offset
-// order.
+// order, with the Process's ClientOpts and clientOpts.
 func (p *Process) Records(t testing.TB, topic string, clientOpts ...kgo.Opt) []Record {
 	t.Helper()
-	return ReadRecords(t, p.addr, topic, clientOpts...)
+	return ReadRecords(t, p.addr, topic, append(append([]kgo.Opt(nil), p.ClientOpts...), clientOpts...)...)
 }
 
 // Partitions is the number of partitions of topic, 0 when it is missing.
 func (p *Process) Partitions(t testing.TB, topic string) int {
 	t.Helper()
-	return PartitionsAt(t, p.addr, topic)
+	return PartitionsAt(t, p.addr, topic, p.ClientOpts...)
 }
 
 func (p *Process) stop() {
