@@ -156,6 +156,10 @@ func TestBinarySpoolDamage(t *testing.T) {
 		if !strings.Contains(out, fmt.Sprintf("published  %d", salvaged)) || float64(salvaged) != readable {
 			t.Errorf("salvage forwarded %d of %v readable:\n%s", salvaged, readable, out)
 		}
+		waitFor(t, 5e9, "/metrics to count the salvaged events", func() bool {
+			return metricValue(t, svc.admin, "hirebridge_spool_salvaged_events") == readable &&
+				metricValue(t, svc.admin, "hirebridge_spool_salvageable_events") == 0
+		})
 		if out := l.salvage(t, moved); !strings.Contains(out, fmt.Sprintf("already_published  %d", salvaged)) {
 			t.Errorf("a second salvage:\n%s\nwant every record already published", out)
 		}

@@ -298,6 +298,12 @@ func spoolSalvage(ctx context.Context, cfg Config, args []string, stdout io.Writ
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if !*dryRun {
+		// For the service's /metrics: this file is salvaged.
+		if err := spool.WriteSalvageNote(file, counts); err != nil {
+			fmt.Fprintf(os.Stderr, "could not note the salvage beside the file: %v\n", err)
+		}
+	}
 	if halted != nil {
 		return fmt.Errorf("%d records were not forwarded for a broker fault (%w); run salvage again (it forwards nothing twice)",
 			counts[salvageFailed]+counts[salvageNotTried], halted)

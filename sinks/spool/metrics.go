@@ -38,8 +38,20 @@ func (sp *Spool) Collectors() []prometheus.Collector {
 		}, func() float64 { return float64(sp.store.quarantined.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "hirebridge_spool_salvageable_events",
-			Help: "Records still readable in the damaged spool file moved aside at start, for `hirebridge spool salvage`.",
-		}, func() float64 { return float64(sp.recovery.Readable) }),
+			Help: "Records still readable in the damaged spool file moved aside at start, until `hirebridge spool salvage` forwarded it.",
+		}, func() float64 {
+			if _, done := sp.salvaged.totals(); done[sp.recovery.MovedAside] {
+				return 0
+			}
+			return float64(sp.recovery.Readable)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hirebridge_spool_salvaged_events",
+			Help: "Records of damaged spool files moved aside in the spool directory that `hirebridge spool salvage` put on the broker (published, found there already, or dead-lettered).",
+		}, func() float64 {
+			n, _ := sp.salvaged.totals()
+			return float64(n)
+		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "hirebridge_spool_missing_events",
 			Help: "Events the spool held when last seen whose file was missing, empty or unreadable at start (minus those still readable in it).",

@@ -47,8 +47,10 @@ type Spool struct {
 	// moved to the dead letters, or to the quarantine (by reason).
 	deadLettered atomic.Int64
 	quarantines  quarantineCounts
-	// recovery is what Open found of the store an earlier run left.
+	// recovery is what Open found of the store an earlier run left;
+	// salvaged reads what salvage did since with the files moved aside.
 	recovery Recovery
+	salvaged *salvagedNotes
 
 	wake      chan struct{}
 	stopFwd   context.CancelFunc
@@ -82,7 +84,8 @@ func Open(cfg Config, inner sinks.Sink) (*Spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	sp := &Spool{cfg: cfg, inner: inner, store: st, recovery: rec, wake: make(chan struct{}, 1), fwdDone: make(chan struct{})}
+	sp := &Spool{cfg: cfg, inner: inner, store: st, recovery: rec, salvaged: &salvagedNotes{dir: cfg.Dir},
+		wake: make(chan struct{}, 1), fwdDone: make(chan struct{})}
 	sp.backlog.Store(st.count.Load())
 	sp.reserved.Store(st.bytes.Load())
 	if n := st.count.Load(); n > 0 {

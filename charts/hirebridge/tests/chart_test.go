@@ -543,7 +543,7 @@ func checkDashboard(t *testing.T, r *rendering) {
 		"hirebridge_dead_letters_total", "hirebridge_requests_in_flight",
 		"hirebridge_spool_events", "hirebridge_spool_bytes", "hirebridge_spool_oldest_age_seconds",
 		"hirebridge_spool_dead_lettered_total", "hirebridge_spool_quarantine_events", "hirebridge_spool_quarantined_total",
-		"hirebridge_spool_salvageable_events", "hirebridge_spool_missing_events",
+		"hirebridge_spool_salvageable_events", "hirebridge_spool_salvaged_events", "hirebridge_spool_missing_events",
 		"go_goroutines", "process_cpu_seconds_total", "process_resident_memory_bytes",
 	} {
 		if !strings.Contains(exprs.String(), series) {
