@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -26,14 +27,16 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, status int, rej
 func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte) {
 	msg := &sinks.Message{
 		Topic: h.dlq,
-		ID:    deadLetterID(body),
+		// A sender's retries of the same rejected bytes dedupe, apart from
+		// event ids (see events.DeadLetterID).
+		ID: events.DeadLetterID(body),
 		// The raw buffer goes back to the pool after the request; a sink may
 		// hold the body until its batch is written.
 		Body: bytes.Clone(body),
 		Headers: append(traceHeaders(r),
-			sinks.Header{Name: "hirebridge-reason", Value: string(rej.Reason)},
-			sinks.Header{Name: "hirebridge-detail", Value: rej.Error()},
-			sinks.Header{Name: "hirebridge-content-type", Value: r.Header.Get("Content-Type")},
+			sinks.Header{Name: events.HeaderReason, Value: string(rej.Reason)},
+			sinks.Header{Name: events.HeaderDetail, Value: rej.Error()},
+			sinks.Header{Name: events.HeaderContentType, Value: r.Header.Get("Content-Type")},
 		),
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
@@ -44,10 +47,3 @@ func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte
 		h.log.Warn().Err(err).Str("reason", string(rej.Reason)).Msg("dead letter not stored")
 	}
 }
-
-// deadLetterID dedupes a sender's retries of the same rejected bytes. It is
-// kept apart from event ids, which share the stream's duplicate window: a
-// body already in canonical form has an event id equal to the content id
-// of its bytes, and the same body accepted later (strict mode off, a schema
-// relaxed) would otherwise be taken for a duplicate and never stored.
-func deadLetterID(body []byte) string { return "dlq-" + schema.ContentID(body) }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/schema/events"
 )
 
 // A dead letter shares the stream, and so the duplicate window, with the
@@ -27,8 +28,8 @@ func TestDeadLetterDoesNotShadowEvent(t *testing.T) {
 		t.Fatalf("the event was answered %s but never stored: its id is the dead letter's", r.body)
 	}
 	id := wantOutcome(t, r, "published")
-	if id != schema.ContentID(body) {
-		t.Fatalf("premise: the body is not canonical (id %s, content id %s)", id, schema.ContentID(body))
+	if id != events.ContentID(body) {
+		t.Fatalf("premise: the body is not canonical (id %s, content id %s)", id, events.ContentID(body))
 	}
 	h.only(t, testPrefix+".candidate_hired")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -46,7 +47,7 @@ func NewHandler(cfg Config, sink sinks.Sink, log zerolog.Logger, metrics *Metric
 		tokens:          newTokenChecker(cfg.Token),
 		slots:           make(chan struct{}, cfg.MaxConcurrent),
 		budget:          newMemoryBudget(cfg.RequestMemory, budgetWait),
-		dlq:             sinks.DeadLetterTopic(cfg.Prefix),
+		dlq:             events.DeadLetterSubject(cfg.Prefix),
 	}
 }
 
@@ -199,10 +200,10 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Eve
 // joins the sender's trace.
 func traceHeaders(r *http.Request) []sinks.Header {
 	var hs []sinks.Header
-	if tp := r.Header.Get("Traceparent"); tp != "" {
-		hs = append(hs, sinks.Header{Name: "traceparent", Value: tp})
-		if ts := r.Header.Get("Tracestate"); ts != "" {
-			hs = append(hs, sinks.Header{Name: "tracestate", Value: ts})
+	if tp := r.Header.Get(events.HeaderTraceParent); tp != "" {
+		hs = append(hs, sinks.Header{Name: events.HeaderTraceParent, Value: tp})
+		if ts := r.Header.Get(events.HeaderTraceState); ts != "" {
+			hs = append(hs, sinks.Header{Name: events.HeaderTraceState, Value: ts})
 		}
 	}
 	return hs

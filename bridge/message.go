@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -12,7 +13,7 @@ import (
 // trace holds the sender's trace context headers, if any.
 func (c Config) EventMessage(ev *schema.Event, trace []sinks.Header) *sinks.Message {
 	msg := &sinks.Message{
-		Topic: sinks.Topic(c.Prefix, ev.Name),
+		Topic: events.Subject(c.Prefix, ev.Name),
 		ID:    ev.ID,
 		Key:   ev.Key,
 		Body:  ev.Body,
@@ -26,7 +27,7 @@ func (c Config) EventMessage(ev *schema.Event, trace []sinks.Header) *sinks.Mess
 	if known, ok := documented[ev.Name]; ok {
 		msg.Event.Type, msg.Event.DataSchema = known.ceType, known.dataSchema
 	} else {
-		msg.Event.Type = cloudEventType(ev.Name)
+		msg.Event.Type = events.CloudEventsType(ev.Name)
 	}
 	if !ev.Validated {
 		msg.Headers = append(msg.Headers, validatedFalse)
@@ -40,13 +41,11 @@ var documented = func() map[string]struct{ ceType, dataSchema string } {
 	m := map[string]struct{ ceType, dataSchema string }{}
 	for _, name := range schema.KnownTypes() {
 		id, _ := schema.SchemaID(name)
-		m[name] = struct{ ceType, dataSchema string }{cloudEventType(name), id}
+		m[name] = struct{ ceType, dataSchema string }{events.CloudEventsType(name), id}
 	}
 	return m
 }()
 
-func cloudEventType(name string) string { return "com.hirempire." + name }
-
 // validatedFalse marks events whose type is not documented, so consumers
 // know no schema vouched for them.
-var validatedFalse = sinks.Header{Name: "hirebridge-validated", Value: "false"}
+var validatedFalse = sinks.Header{Name: events.HeaderValidated, Value: "false"}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hirebridge/hirebridge/schema"
+	"github.com/hirebridge/hirebridge/schema/events"
 )
 
 func TestPublished(t *testing.T) {
@@ -54,7 +55,7 @@ func TestPublished(t *testing.T) {
 		t.Errorf("a documented type that passed its schema is marked hirebridge-validated")
 	}
 	// The id is derived from the published body alone.
-	if got := schema.ContentID(m.Data); got != id {
+	if got := events.ContentID(m.Data); got != id {
 		t.Errorf("id %s is not the id of the published body (%s)", id, got)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -29,7 +30,7 @@ func (h *Handler) undeliverable(w http.ResponseWriter, r *http.Request, event st
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	_, err := h.sink.Publish(ctx, dl)
 	cancel()
-	h.metrics.deadLetters.WithLabelValues(sinks.ReasonUndeliverable, strconv.FormatBool(err == nil)).Inc()
+	h.metrics.deadLetters.WithLabelValues(events.ReasonUndeliverable, strconv.FormatBool(err == nil)).Inc()
 	if err == nil {
 		h.metrics.event(o.event, outcomeDeadLettered)
 		writeOutcome(w, http.StatusAccepted, outcomeDeadLettered, msg.ID)

@@ -315,17 +315,3 @@ func TestEventIDMutationsCoverEveryLeaf(t *testing.T) {
 		}
 	}
 }
-
-func TestContentID(t *testing.T) {
-	a := []byte(`{"event":"job_added"}`)
-	b := []byte(`{"event": "job_added"}`)
-	if ContentID(a) != ContentID(append([]byte(nil), a...)) {
-		t.Error("ContentID differs for equal bytes")
-	}
-	if ContentID(a) == ContentID(b) {
-		t.Error("ContentID is equal for different bytes")
-	}
-	if id := ContentID(nil); len(id) != 32 {
-		t.Errorf("ContentID(nil) = %q; want 32 hex digits", id)
-	}
-}

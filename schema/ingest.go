@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/schema/events"
 )
 
 // Event is a normalized Hirempire event, ready to publish.
@@ -176,13 +176,16 @@ func knownName(raw []byte) (string, bool) {
 	return "", false
 }
 
-// eventID is the ContentID of the canonical body: the spool checks a
-// record's body against it before forwarding.
-func eventID(body []byte) string { return sinks.ContentID(body) }
+// eventID is the ContentID of the canonical body: consumers may check a
+// message against it, and the spool checks a record's body against it
+// before forwarding.
+func eventID(body []byte) string { return events.ContentID(body) }
 
-// ContentID is the id of bytes that are not an event, such as a dead
-// letter's raw body, so a sender's retry of the same bytes dedupes too.
-func ContentID(raw []byte) string { return eventID(raw) }
+// ContentID is events.ContentID.
+//
+// Deprecated: kept for callers not yet moved; use events.ContentID, or
+// events.DeadLetterID for a dead letter's id.
+func ContentID(raw []byte) string { return events.ContentID(raw) }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

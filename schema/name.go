@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/schema/events"
 )
 
 // MaxNameLength bounds event names so that a subject or topic built from one
@@ -48,5 +48,5 @@ func NormalizeName(raw string) (string, bool) {
 // IsDeadLetterName reports whether a normalized event name would publish
 // onto the dead letters or beneath them, where an event must never go.
 func IsDeadLetterName(name string) bool {
-	return name == sinks.DeadLetterName || strings.HasPrefix(name, sinks.DeadLetterName+".")
+	return name == events.DeadLetters || strings.HasPrefix(name, events.DeadLetters+".")
 }

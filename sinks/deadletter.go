@@ -1,115 +1,89 @@
 package sinks
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
+
+	"github.com/hirebridge/hirebridge/schema/events"
 )
 
-// Dead letters' own headers, on both brokers.
-const (
-	// HeaderReason is the short code of why a body became a dead letter.
-	HeaderReason = "hirebridge-reason"
-	// HeaderDetail says what was wrong, in words.
-	HeaderDetail = "hirebridge-detail"
-	// OriginalPrefix starts the headers an undeliverable event's dead
-	// letter keeps of the message it was: hirebridge-original-topic,
-	// -id, -key, -ce-<attribute> and -<header> for each of its headers.
-	OriginalPrefix = "hirebridge-original-"
-	// ReasonUndeliverable is the dead letters of events that were valid
-	// but that the broker refused for good (see ErrRefused).
-	ReasonUndeliverable = "undeliverable"
-)
-
-// ContentID is the first 128 bits of the SHA-256 of b, in hex: an event's
-// id (of its canonical body), and the core of a dead letter's. Ample
-// against collisions, short enough for a header and a log line.
-func ContentID(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}
+// Dead letters' names (their headers, reasons and ids) are package
+// events'; this file builds and reads the messages.
 
 // HoldsItsBody reports whether m's id still derives from its body: an
 // event's id is the ContentID of its body, a dead letter's ends with it.
 // A message that fails was damaged after it was accepted (a spool's bytes
 // flipped on disk) and must never be published under its id.
 func HoldsItsBody(m *Message) bool {
-	return strings.HasSuffix(m.ID, ContentID(m.Body))
+	return strings.HasSuffix(m.ID, events.ContentID(m.Body))
 }
-
-// UndeliverableID is the id of the dead letter of the event with id
-// eventID that the broker refused: apart from the ids of rejected bodies
-// ("dlq-" and the raw body's ContentID), so the two never dedupe against
-// each other.
-func UndeliverableID(eventID string) string { return "dlq-undeliverable-" + eventID }
 
 // Undeliverable is the dead letter that keeps m, which the broker refused
 // for good because of cause, on dlq: the body as it is, reason
 // undeliverable with the broker's words as detail, the sender's trace
-// context as it was, and every part of m under OriginalPrefix, so that
-// `hirebridge replay` restores the message whole once the deployment is
-// fixed.
+// context as it was, and every part of m under events.HeaderOriginalPrefix,
+// so that `hirebridge replay` restores the message whole once the
+// deployment is fixed.
 func Undeliverable(m *Message, dlq string, cause error) *Message {
 	hs := make([]Header, 0, 6+len(m.Headers)+7)
 	for _, h := range m.Headers {
-		if h.Name == "traceparent" || h.Name == "tracestate" {
+		if h.Name == events.HeaderTraceParent || h.Name == events.HeaderTraceState {
 			hs = append(hs, h)
 		}
 	}
 	hs = append(hs,
-		Header{HeaderReason, ReasonUndeliverable},
-		Header{HeaderDetail, OneLine(cause.Error())},
+		Header{events.HeaderReason, events.ReasonUndeliverable},
+		Header{events.HeaderDetail, OneLine(cause.Error())},
 		// As every dead letter has, for the request's Content-Type.
-		Header{"hirebridge-content-type", DataContentType},
-		Header{OriginalPrefix + "topic", m.Topic},
-		Header{OriginalPrefix + "id", m.ID},
+		Header{events.HeaderContentType, events.DataContentType},
+		Header{events.HeaderOriginalTopic, m.Topic},
+		Header{events.HeaderOriginalID, m.ID},
 	)
 	// Values a sender wrote (the key above all) are percent-encoded on
 	// both brokers, so none can break a header line.
 	if m.Key != "" {
-		hs = append(hs, Header{OriginalPrefix + "key", PercentEncode(m.Key)})
+		hs = append(hs, Header{events.HeaderOriginalKey, PercentEncode(m.Key)})
 	}
 	for _, a := range m.Attributes() {
 		if a.Name != "id" && a.Name != "specversion" {
-			hs = append(hs, Header{OriginalPrefix + "ce-" + a.Name, PercentEncode(a.Value)})
+			hs = append(hs, Header{events.HeaderOriginalAttributePrefix + a.Name, PercentEncode(a.Value)})
 		}
 	}
 	for _, h := range m.Headers {
-		hs = append(hs, Header{OriginalPrefix + h.Name, PercentEncode(h.Value)})
+		hs = append(hs, Header{events.HeaderOriginalPrefix + h.Name, PercentEncode(h.Value)})
 	}
-	return &Message{Topic: dlq, ID: UndeliverableID(m.ID), Body: m.Body, Headers: hs}
+	return &Message{Topic: dlq, ID: events.UndeliverableID(m.ID), Body: m.Body, Headers: hs}
 }
 
 // Original is the message an undeliverable dead letter kept, rebuilt from
-// its hirebridge-original-* headers (see Undeliverable), with body; ok is
+// its events.HeaderOriginalPrefix headers (see Undeliverable), with body; ok is
 // false when headers hold none.
 func Original(headers []Header, body []byte) (m *Message, ok bool) {
 	m = &Message{Body: body}
 	var ce CloudEvent
+	const attribute = events.HeaderOriginalAttributePrefix
 	for _, h := range headers {
-		name, found := strings.CutPrefix(h.Name, OriginalPrefix)
-		if !found {
+		if !strings.HasPrefix(h.Name, events.HeaderOriginalPrefix) {
 			continue
 		}
-		switch v := PercentDecode(h.Value); name {
-		case "topic":
+		switch v := PercentDecode(h.Value); h.Name {
+		case events.HeaderOriginalTopic:
 			m.Topic = h.Value
-		case "id":
+		case events.HeaderOriginalID:
 			m.ID = h.Value
-		case "key":
+		case events.HeaderOriginalKey:
 			m.Key = v
-		case "ce-type":
+		case attribute + "type":
 			ce.Type = v
-		case "ce-source":
+		case attribute + "source":
 			ce.Source = v
-		case "ce-time":
+		case attribute + "time":
 			ce.Time = v
-		case "ce-subject":
+		case attribute + "subject":
 			ce.Subject = v
-		case "ce-dataschema":
+		case attribute + "dataschema":
 			ce.DataSchema = v
 		default:
-			m.Headers = append(m.Headers, Header{name, v})
+			m.Headers = append(m.Headers, Header{strings.TrimPrefix(h.Name, events.HeaderOriginalPrefix), v})
 		}
 	}
 	if m.Topic == "" || m.ID == "" {

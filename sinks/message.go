@@ -1,5 +1,7 @@
 package sinks
 
+import "github.com/hirebridge/hirebridge/schema/events"
+
 // Message is one record for a broker, in broker-neutral form. Each sink
 // renders the CloudEvents attributes with its own binding's header names
 // (ce-id on NATS, ce_id on Kafka).
@@ -22,7 +24,8 @@ type Message struct {
 }
 
 // CloudEvent holds the CloudEvents 1.0 attributes that vary per event;
-// specversion and datacontenttype are constants.
+// specversion and datacontenttype are the same on every event
+// (events.SpecVersion, events.DataContentType).
 type CloudEvent struct {
 	Type    string
 	Source  string
@@ -38,12 +41,6 @@ type Header struct {
 	Name, Value string
 }
 
-// CloudEvents 1.0 binary content mode constants.
-const (
-	SpecVersion     = "1.0"
-	DataContentType = "application/json"
-)
-
 // Attributes returns the CloudEvents attributes of m as (attribute, value)
 // pairs, in a stable order, skipping an empty subject. A sink prefixes each
 // attribute per its binding; datacontenttype maps to content-type on both.
@@ -53,7 +50,7 @@ func (m *Message) Attributes() []Header {
 	}
 	attrs := make([]Header, 0, 7)
 	attrs = append(attrs,
-		Header{"specversion", SpecVersion},
+		Header{"specversion", events.SpecVersion},
 		Header{"id", m.ID},
 		Header{"source", m.Event.Source},
 		Header{"type", m.Event.Type},

@@ -1,8 +1,13 @@
 // Package events is what a consumer of hirebridge's messages imports: the
-// typed Hirempire events, the names of types, subjects and headers, and one
-// call from a received message to its typed event. It imports nothing but
-// the standard library, so a consumer links neither the bridge's
-// validator nor any broker client.
+// typed Hirempire events, the names of types, subjects and headers, the
+// ids (ContentID: an event's id is that of its body, so it can be checked),
+// and one call from a received message to its typed event. It imports
+// nothing but the standard library, so a consumer links neither the
+// bridge's validator nor any broker client.
+//
+// It is also where the bridge itself takes these names from: the sinks,
+// the handler, package schema and the AsyncAPI generator use them, so what
+// consumers are told cannot drift from what is published.
 //
 // A published body is the sender's object normalized: timestamps are UTC
 // RFC 3339 and decode into time.Time, and Company.Name is set whenever the

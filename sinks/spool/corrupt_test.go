@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 	"github.com/hirebridge/hirebridge/sinks/spool"
@@ -28,7 +29,7 @@ func checkedEvent(key string, n int) *sinks.Message {
 	// Bodies of a few hundred bytes, so that records span several pages.
 	m.Body = []byte(`{"event":"applicant_applied","key":"` + key + `","n":` + strconv.Itoa(n) +
 		`,"pad":"` + strings.Repeat("p", 300) + `"}`)
-	m.ID = sinks.ContentID(m.Body)
+	m.ID = events.ContentID(m.Body)
 	return m
 }
 

@@ -1,8 +1,10 @@
 package asyncapi
 
 import (
+	"regexp"
+	"strings"
+
 	"github.com/hirebridge/hirebridge/schema/events"
-	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // binding is what differs between the brokers: the header names of the
@@ -16,18 +18,14 @@ type binding struct {
 	// extra are the broker's own headers on every message, besides the
 	// CloudEvents attributes and the bridge's headers.
 	extra func(id string) (props obj, names []string)
-	// contentType, if set, is a header repeating datacontenttype for
-	// clients that know only that name.
-	contentType string
-	kafka       bool
+	kafka bool
 }
 
 var natsBinding = binding{
-	server:      natsServer,
-	broker:      "NATS JetStream",
-	names:       events.NATS,
-	encoded:     " Percent-encoded, as the CloudEvents NATS binding 1.0.3 asks: a space, '\"', '%' and every byte outside printable ASCII are %XX of their UTF-8 bytes; decode before use.",
-	contentType: "content-type",
+	server:  natsServer,
+	broker:  "NATS JetStream",
+	names:   events.NATS,
+	encoded: " Percent-encoded, as the CloudEvents NATS binding 1.0.3 asks: a space, '\"', '%' and every byte outside printable ASCII are %XX of their UTF-8 bytes; decode before use.",
 	extra: func(id string) (obj, []string) {
 		return obj{}.
 			set("Nats-Msg-Id", str(id)).
@@ -83,7 +81,7 @@ const eventID = "The event id: the first 128 bits of the SHA-256 of the normaliz
 func (b binding) attributes(ceType obj, subject, dataSchema string) (obj, []string) {
 	n := b.names
 	props := obj{}.
-		set(n.SpecVersion, obj{}.set("type", "string").set("const", "1.0").set("description", "CloudEvents specversion.")).
+		set(n.SpecVersion, obj{}.set("type", "string").set("const", events.SpecVersion).set("description", "CloudEvents specversion.")).
 		set(n.ID, obj{}.set("type", "string").set("pattern", "^[0-9a-f]{32}$").set("description", eventID)).
 		set(n.Source, str("CloudEvents source: HIREBRIDGE_EVENT_SOURCE, https://app.hirempire.com by default."+b.encoded)).
 		set(n.Type, ceType).
@@ -94,11 +92,11 @@ func (b binding) attributes(ceType obj, subject, dataSchema string) (obj, []stri
 		props = props.set(n.DataSchema, obj{}.set("type", "string").set("const", dataSchema).set("description", "CloudEvents dataschema: the $id of the payload's JSON Schema."))
 		required = append(required, n.DataSchema)
 	}
-	props = props.set(n.DataContentType, obj{}.set("type", "string").set("const", "application/json").set("description", "CloudEvents datacontenttype."))
+	props = props.set(n.DataContentType, obj{}.set("type", "string").set("const", events.DataContentType).set("description", "CloudEvents datacontenttype."))
 	required = append(required, n.DataContentType)
-	if b.contentType != "" {
-		props = props.set(b.contentType, obj{}.set("type", "string").set("const", "application/json").set("description", "datacontenttype again, for clients that know only content-type."))
-		required = append(required, b.contentType)
+	if n.ContentType != n.DataContentType {
+		props = props.set(n.ContentType, obj{}.set("type", "string").set("const", events.DataContentType).set("description", "datacontenttype again, for clients that know only content-type."))
+		required = append(required, n.ContentType)
 	}
 	extra, extraNames := b.extra(eventID + " JetStream drops a copy within the stream's duplicate window.")
 	props = append(props, extra...)
@@ -108,19 +106,19 @@ func (b binding) attributes(ceType obj, subject, dataSchema string) (obj, []stri
 
 func traceHeaders() obj {
 	return obj{}.
-		set("traceparent", str("W3C trace context of the webhook request, copied when it had one.")).
-		set("tracestate", str("W3C trace state of the webhook request, copied with its traceparent."))
+		set(events.HeaderTraceParent, str("W3C trace context of the webhook request, copied when it had one.")).
+		set(events.HeaderTraceState, str("W3C trace state of the webhook request, copied with its "+events.HeaderTraceParent+"."))
 }
 
 func (b binding) eventMessage(t eventType) obj {
 	props, required := b.attributes(
-		obj{}.set("type", "string").set("const", events.CloudEventsTypePrefix+t.name).set("description", "CloudEvents type."),
+		obj{}.set("type", "string").set("const", events.CloudEventsType(t.name)).set("description", "CloudEvents type."),
 		t.key, t.schemaID)
 	m := obj{}.
 		set("name", b.server+t.title).
 		set("title", t.title+" ("+b.broker+")").
 		set("summary", t.description).
-		set("contentType", "application/json").
+		set("contentType", events.DataContentType).
 		set("headers", headers(props, required)).
 		set("payload", ref("#/components/schemas/"+t.title))
 	if b.kafka {
@@ -131,7 +129,7 @@ func (b binding) eventMessage(t eventType) obj {
 
 func (b binding) undocumentedMessage() obj {
 	props, required := b.attributes(
-		obj{}.set("type", "string").set("pattern", `^com\.hirempire\.`).set("description", "CloudEvents type: com.hirempire.<event>."),
+		obj{}.set("type", "string").set("pattern", "^"+regexp.QuoteMeta(events.CloudEventsTypePrefix)).set("description", "CloudEvents type: "+events.CloudEventsType("<event>")+"."),
 		"the first present of applicant.id, candidate.id, job.id, meeting.id, id; otherwise the event id", "")
 	props = props.set(b.names.Validated, obj{}.set("type", "string").set("const", "false").set("description", "No schema vouched for this event: its type is not documented."))
 	required = append(required, b.names.Validated)
@@ -139,7 +137,7 @@ func (b binding) undocumentedMessage() obj {
 		set("name", b.server+undocumented).
 		set("title", "An event of an undocumented type ("+b.broker+")").
 		set("summary", "An event of a type Hirempire has not documented: checked as I-JSON with a valid event name and timestamp, normalized, not validated against a schema.").
-		set("contentType", "application/json").
+		set("contentType", events.DataContentType).
 		set("headers", headers(props, required)).
 		set("payload", ref("#/components/schemas/"+undocumented+"Event"))
 	if b.kafka {
@@ -154,17 +152,19 @@ func (b binding) deadLetterMessage() obj {
 	for i, r := range reasons {
 		reasonCodes[i] = string(r)
 	}
+	undeliverable := events.ReasonUndeliverable
 	props := obj{}.
 		set(n.Reason, obj{}.set("type", "string").set("enum", reasonCodes).set("description",
-			"Why the body was rejected: the error code the sender was answered with. "+sinks.ReasonUndeliverable+
-				" is a valid event the broker refused for good (a subject or topic the bridge may not write, a topic it would not create, a policy): the sender was answered 202 dead_lettered, and the hirebridge-original-* headers keep the message it was.")).
-		set(n.Detail, str("What is wrong and where (a JSON pointer), as the sender was answered; for "+sinks.ReasonUndeliverable+", the broker's words.")).
-		set("hirebridge-content-type", str("The Content-Type of the webhook request; empty when it had none. application/json on "+sinks.ReasonUndeliverable+".")).
-		set(sinks.OriginalPrefix+"topic", str("On "+sinks.ReasonUndeliverable+" only: the subject or topic the event was refused on. Every part of the refused message is kept likewise: "+
-			sinks.OriginalPrefix+"id, -key, -ce-<attribute> and -<header>, values percent-encoded as the CloudEvents NATS binding does; `hirebridge replay` publishes it again from them.")).
-		set(sinks.OriginalPrefix+"id", str("On "+sinks.ReasonUndeliverable+" only: the refused event's id."))
-	required := []string{n.Reason, n.Detail, "hirebridge-content-type"}
-	extra, extraNames := b.extra("dlq- and the SHA-256 content id of the body: a sender's retries of the same rejected bytes are stored once within the duplicate window (dlq-undeliverable- and the event id for an event the broker refused).")
+			"Why the body was rejected: the error code the sender was answered with. "+undeliverable+
+				" is a valid event the broker refused for good (a subject or topic the bridge may not write, a topic it would not create, a policy): the sender was answered 202 dead_lettered, and the "+events.HeaderOriginalPrefix+"* headers keep the message it was.")).
+		set(n.Detail, str("What is wrong and where (a JSON pointer), as the sender was answered; for "+undeliverable+", the broker's words.")).
+		set(events.HeaderContentType, str("The Content-Type of the webhook request; empty when it had none. "+events.DataContentType+" on "+undeliverable+".")).
+		set(events.HeaderOriginalTopic, str("On "+undeliverable+" only: the subject or topic the event was refused on. Every part of the refused message is kept likewise: "+
+			events.HeaderOriginalID+", "+events.HeaderOriginalKey+", "+events.HeaderOriginalAttributePrefix+"<attribute> and "+events.HeaderOriginalPrefix+"<header>, values percent-encoded as the CloudEvents NATS binding does; `hirebridge replay` publishes it again from them.")).
+		set(events.HeaderOriginalID, str("On "+undeliverable+" only: the refused event's id."))
+	required := []string{n.Reason, n.Detail, events.HeaderContentType}
+	extra, extraNames := b.extra(deadLetterIDPrefix() + " and the SHA-256 content id of the body: a sender's retries of the same rejected bytes are stored once within the duplicate window (" +
+		events.UndeliverableID("") + " and the event id for an event the broker refused).")
 	props = append(props, extra...)
 	required = append(required, extraNames...)
 	props = append(props, traceHeaders()...)
@@ -181,6 +181,12 @@ func (b binding) deadLetterMessage() obj {
 		m = m.set("bindings", obj{}.set("kafka", obj{}.set("bindingVersion", kafkaBindingVersion)))
 	}
 	return m
+}
+
+// deadLetterIDPrefix is what a rejected body's dead-letter id has before
+// the body's content id.
+func deadLetterIDPrefix() string {
+	return strings.TrimSuffix(events.DeadLetterID(nil), events.ContentID(nil))
 }
 
 func headers(props obj, required []string) obj {

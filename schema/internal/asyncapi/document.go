@@ -7,7 +7,6 @@ import (
 
 	"github.com/hirebridge/hirebridge/schema"
 	"github.com/hirebridge/hirebridge/schema/events"
-	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // The document's shape, decided once:
@@ -37,6 +36,8 @@ const (
 	// not documented (yet): published unvalidated, on their own address.
 	undocumented = "Undocumented"
 	deadLetters  = "DeadLetter"
+	// prefixParameter stands for the prefix in addresses.
+	prefixParameter = "{prefix}"
 )
 
 // entityKeys says, per documented type, where its entity key (CloudEvents
@@ -53,9 +54,9 @@ var entityKeys = map[string]string{
 }
 
 // reasons are the dead letters' hirebridge-reason codes; a test holds the
-// list to schema's Reason constants and the sinks' undeliverable.
+// list to schema's Reason constants and the broker's undeliverable.
 var reasons = []schema.Reason{
-	sinks.ReasonUndeliverable,
+	events.ReasonUndeliverable,
 	schema.ReasonNotJSON,
 	schema.ReasonNotObject,
 	schema.ReasonNotIJSON,
@@ -112,12 +113,12 @@ func Generate() ([]byte, error) {
 	for _, b := range []binding{natsBinding, kafkaBinding} {
 		for _, t := range types {
 			id := b.server + t.title
-			channels = channels.set(id, b.channel(id, "{prefix}."+t.name, t.title, t.description, obj{}.set("prefix", ref("#/components/parameters/prefix")), t.title))
+			channels = channels.set(id, b.channel(id, events.Subject(prefixParameter, t.name), t.title, t.description, obj{}.set("prefix", ref("#/components/parameters/prefix")), t.title))
 			operations = operations.set("receive"+upper(id), b.operation(id, t.title, "Receive "+t.name+" events from "+b.broker+"."))
 			messages = messages.set(id, b.eventMessage(t))
 		}
 		id := b.server + undocumented
-		channels = channels.set(id, b.channel(id, "{prefix}.{event}", "Undocumented event types",
+		channels = channels.set(id, b.channel(id, events.Subject(prefixParameter, "{event}"), "Undocumented event types",
 			"Events of types Hirempire has not documented (new or renamed ones), published unvalidated with hirebridge-validated: false rather than dropped, each on its own address. "+
 				"Not published when HIREBRIDGE_STRICT is true (they are dead letters then).",
 			obj{}.set("prefix", ref("#/components/parameters/prefix")).set("event", ref("#/components/parameters/event")), undocumented+"Event"))
@@ -125,7 +126,7 @@ func Generate() ([]byte, error) {
 		messages = messages.set(id, b.undocumentedMessage())
 
 		id = b.server + deadLetters
-		channels = channels.set(id, b.channel(id, "{prefix}."+events.DeadLetters, "Dead letters",
+		channels = channels.set(id, b.channel(id, events.DeadLetterSubject(prefixParameter), "Dead letters",
 			"Bodies the bridge rejected (400 or 422), kept as they were received, with why. Not CloudEvents: a consumer reading with a CloudEvents SDK must skip this address.",
 			obj{}.set("prefix", ref("#/components/parameters/prefix")), deadLetters))
 		operations = operations.set("receive"+upper(id), b.operation(id, deadLetters, "Receive dead letters from "+b.broker+", to inspect or replay them."))
@@ -142,7 +143,7 @@ func Generate() ([]byte, error) {
 			set("title", "hirebridge: Hirempire events").
 			set("version", Version).
 			set("description", infoDescription)).
-		set("defaultContentType", "application/json").
+		set("defaultContentType", events.DataContentType).
 		set("servers", obj{}.
 			set(natsServer, server("nats", "NATS JetStream", "127.0.0.1:4222",
 				"The NATS server hirebridge publishes to: HIREBRIDGE_NATS_URL, or its embedded server (the nats_url it logs). "+
@@ -163,14 +164,14 @@ func Generate() ([]byte, error) {
 					set("description", "The event name as the sender wrote it, trimmed and lowercased: ^[a-z0-9][a-z0-9_.-]{0,127}$, never a documented type, never "+events.DeadLetters+" or below it."))).
 			set("schemas", schemas).
 			set("messages", messages))
-	return encode(doc), nil
+	return encode(doc)
 }
 
-const infoDescription = `What hirebridge publishes: the webhooks Hirempire sends, checked and normalized, one address per event type, ` + "`{prefix}.{event}`" + ` (a NATS JetStream subject or a Kafka topic), and the dead letters.
+var infoDescription = `What hirebridge publishes: the webhooks Hirempire sends, checked and normalized, one address per event type, ` + "`{prefix}.{event}`" + ` (a NATS JetStream subject or a Kafka topic), and the dead letters.
 
 Every event is a CloudEvent 1.0 in binary content mode. The body is the normalized JSON event (the payload schemas below, also in schema/schemas/; each schema's $id is the dataschema attribute of its messages). The attributes are headers: ` + "`ce-*`" + ` on NATS, values percent-encoded as the CloudEvents NATS binding 1.0.3 asks, and ` + "`ce_*`" + ` on Kafka, values UTF-8 as they are. The id is derived from the normalized content: the same event sent twice has the same id. JetStream drops a copy within its duplicate window; beyond it, consumers dedupe on the id.
 
-Dead letters (` + "`{prefix}.dlq`" + `) are not CloudEvents: they hold a rejected body as it was received, with no ce- headers. A consumer reading with a CloudEvents SDK must skip them.
+Dead letters (` + "`" + events.DeadLetterSubject(prefixParameter) + "`" + `) are not CloudEvents: they hold a rejected body as it was received, with no ce- headers. A consumer reading with a CloudEvents SDK must skip them.
 
 Go consumers import github.com/hirebridge/hirebridge/schema/events. This document is generated from the schema catalog (go generate ./schema/internal/asyncapi); do not edit it by hand.`
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/schema/events"
 )
 
 // TestDeadLetterReasonsAreSchemas: the dead letters' hirebridge-reason enum lists
@@ -52,7 +52,7 @@ func TestDeadLetterReasonsAreSchemas(t *testing.T) {
 		}
 	}
 	// Not a rejection of the body: the broker's refusal of a valid event.
-	declared = append(declared, sinks.ReasonUndeliverable)
+	declared = append(declared, events.ReasonUndeliverable)
 	var listed []string
 	for _, r := range reasons {
 		listed = append(listed, string(r))

@@ -2,17 +2,19 @@ package asyncapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
-// A small YAML writer rather than a YAML library: the document is a tree
-// of ordered maps, lists and scalars, its order is the generator's (so the
-// output is deterministic and reads top-down as written), and every string
-// is written double-quoted with JSON escapes, which YAML reads the same.
+// The generator builds the document as ordered mappings (obj), lists and
+// scalars, and hands the encoder a yaml.Node tree rather than Go maps: a
+// map would be written in sorted key order, the generator's order reads
+// top-down as the document is meant to be read. The styles are chosen here,
+// not left to the encoder, so the output depends on the generator alone.
 
 // obj is a mapping whose keys keep their order.
 type obj []field
@@ -25,9 +27,79 @@ type field struct {
 // set returns o with key = val appended.
 func (o obj) set(key string, val any) obj { return append(o, field{key, val}) }
 
+func encode(doc obj) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(node(doc)); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func node(v any) *yaml.Node {
+	switch v := v.(type) {
+	case obj:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, f := range v {
+			n.Content = append(n.Content, key(f.key), node(f.val))
+		}
+		return emptyInline(n)
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, item := range v {
+			n.Content = append(n.Content, node(item))
+		}
+		return emptyInline(n)
+	case string:
+		return text(v)
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v)}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v)}
+	}
+	panic(fmt.Sprintf("asyncapi: no YAML for a %T", v))
+}
+
+// emptyInline writes an empty mapping or list as {} or [], on its key's
+// line: block style has no way to write one.
+func emptyInline(n *yaml.Node) *yaml.Node {
+	if len(n.Content) == 0 {
+		n.Style = yaml.FlowStyle
+	}
+	return n
+}
+
+// text is a string value, always double-quoted so that none is read back
+// as something else ("1.0" as a number, "no" as a boolean by YAML 1.1
+// readers). Prose spanning lines is a literal block instead, which keeps
+// its line breaks as written; the encoder falls back to double quotes when
+// a block cannot hold it (a line ending in a space).
+func text(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.DoubleQuotedStyle}
+	if strings.Contains(s, "\n") {
+		n.Style = yaml.LiteralStyle
+	}
+	return n
+}
+
 // plainKey matches keys that need no quotes in YAML 1.2 (and 1.1: none is
 // a boolean or null word there either, see keyword).
 var plainKey = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.-]*$`)
+
+// key is a mapping key: plain when any YAML reader takes it for the same
+// string, else double-quoted. The encoder alone would write YAML 1.1's
+// boolean words (on, yes, n) plain, which 1.1 readers take for booleans.
+func key(k string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}
+	if !plainKey.MatchString(k) || keyword(k) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
 
 func keyword(s string) bool {
 	switch strings.ToLower(s) {
@@ -35,134 +107,4 @@ func keyword(s string) bool {
 		return true
 	}
 	return false
-}
-
-func encode(v obj) []byte {
-	var b bytes.Buffer
-	writeObj(&b, v, 0)
-	return b.Bytes()
-}
-
-func writeObj(b *bytes.Buffer, o obj, indent int) {
-	for _, f := range o {
-		b.WriteString(strings.Repeat(" ", indent))
-		writeKey(b, f.key)
-		b.WriteByte(':')
-		writeValue(b, f.val, indent)
-	}
-}
-
-// writeValue writes what follows "key:" or "-": a scalar or empty
-// collection on the same line, anything else on the lines below.
-func writeValue(b *bytes.Buffer, v any, indent int) {
-	switch v := v.(type) {
-	case obj:
-		if len(v) == 0 {
-			b.WriteString(" {}\n")
-			return
-		}
-		b.WriteByte('\n')
-		writeObj(b, v, indent+2)
-	case []any:
-		if len(v) == 0 {
-			b.WriteString(" []\n")
-			return
-		}
-		b.WriteByte('\n')
-		for _, item := range v {
-			b.WriteString(strings.Repeat(" ", indent+2))
-			b.WriteString("- ")
-			switch item := item.(type) {
-			case obj:
-				// The first key sits after the dash, the others under it.
-				writeObjInline(b, item, indent+4)
-			default:
-				writeScalar(b, item)
-				b.WriteByte('\n')
-			}
-		}
-	case string:
-		if literal(v) {
-			// Prose keeps its line breaks: a literal block, kept as is.
-			b.WriteString(" |-\n")
-			for _, line := range strings.Split(v, "\n") {
-				if line != "" {
-					b.WriteString(strings.Repeat(" ", indent+2))
-					b.WriteString(line)
-				}
-				b.WriteByte('\n')
-			}
-			return
-		}
-		b.WriteByte(' ')
-		writeString(b, v)
-		b.WriteByte('\n')
-	default:
-		b.WriteByte(' ')
-		writeScalar(b, v)
-		b.WriteByte('\n')
-	}
-}
-
-// literal reports whether s can be a literal block scalar: several lines of
-// printable text, none starting or ending with a space (which a block would
-// need indicators for), and no trailing line break.
-func literal(s string) bool {
-	if !strings.Contains(s, "\n") || strings.HasSuffix(s, "\n") {
-		return false
-	}
-	for _, line := range strings.Split(s, "\n") {
-		if strings.HasPrefix(line, " ") || strings.HasSuffix(line, " ") {
-			return false
-		}
-		for _, r := range line {
-			if r < ' ' || r == 0x7f {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func writeObjInline(b *bytes.Buffer, o obj, indent int) {
-	for i, f := range o {
-		if i > 0 {
-			b.WriteString(strings.Repeat(" ", indent))
-		}
-		writeKey(b, f.key)
-		b.WriteByte(':')
-		writeValue(b, f.val, indent)
-	}
-}
-
-func writeKey(b *bytes.Buffer, k string) {
-	if plainKey.MatchString(k) && !keyword(k) {
-		b.WriteString(k)
-		return
-	}
-	writeString(b, k)
-}
-
-func writeScalar(b *bytes.Buffer, v any) {
-	switch v := v.(type) {
-	case string:
-		writeString(b, v)
-	case bool:
-		b.WriteString(strconv.FormatBool(v))
-	case int:
-		b.WriteString(strconv.Itoa(v))
-	default:
-		panic(fmt.Sprintf("asyncapi: no YAML for a %T", v))
-	}
-}
-
-// writeString writes s double-quoted; JSON's escapes are YAML's.
-func writeString(b *bytes.Buffer, s string) {
-	var q bytes.Buffer
-	enc := json.NewEncoder(&q)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		panic(err)
-	}
-	b.Write(bytes.TrimSuffix(q.Bytes(), []byte("\n")))
 }

@@ -1,0 +1,55 @@
+package events
+
+// CloudEvents 1.0 in binary content mode: the attribute values every event
+// shares.
+const (
+	SpecVersion     = "1.0"
+	DataContentType = "application/json"
+)
+
+// Headers the bridge adds as they are, spelled the same on both brokers.
+const (
+	// HeaderValidated is "false" on events of undocumented types: no
+	// schema vouched for them.
+	HeaderValidated = "hirebridge-validated"
+	// HeaderTraceParent and HeaderTraceState are the sender's W3C trace
+	// context, copied from the webhook request when it had one, so a
+	// consumer's span joins the sender's trace.
+	HeaderTraceParent = "traceparent"
+	HeaderTraceState  = "tracestate"
+)
+
+// Headers names the CloudEvents attributes and the bridge's own headers as
+// one broker's binding spells them.
+type Headers struct {
+	SpecVersion, ID, Source, Type, Time, Subject, DataContentType string
+	// DataSchema is the $id of the type's JSON Schema, on documented types.
+	DataSchema string
+	// ContentType repeats datacontenttype for clients that know only
+	// content-type; on Kafka it is DataContentType itself.
+	ContentType string
+	// Validated is "false" on events of undocumented types.
+	Validated string
+	// Reason and Detail say why a dead letter was rejected.
+	Reason, Detail string
+}
+
+var (
+	// NATS is the CloudEvents NATS binding: ce-<attribute>, values
+	// percent-encoded (see natsjs.DecodeAttribute, or any conforming
+	// decoder).
+	NATS = Headers{
+		SpecVersion: "ce-specversion", ID: "ce-id", Source: "ce-source", Type: "ce-type",
+		Time: "ce-time", Subject: "ce-subject", DataContentType: "ce-datacontenttype", DataSchema: "ce-dataschema",
+		ContentType: "content-type",
+		Validated:   HeaderValidated, Reason: HeaderReason, Detail: HeaderDetail,
+	}
+	// Kafka is the CloudEvents Kafka binding: ce_<attribute>, UTF-8 values;
+	// datacontenttype is content-type.
+	Kafka = Headers{
+		SpecVersion: "ce_specversion", ID: "ce_id", Source: "ce_source", Type: "ce_type",
+		Time: "ce_time", Subject: "ce_subject", DataContentType: "content-type", DataSchema: "ce_dataschema",
+		ContentType: "content-type",
+		Validated:   HeaderValidated, Reason: HeaderReason, Detail: HeaderDetail,
+	}
+)
