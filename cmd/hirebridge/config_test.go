@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/hirebridge/hirebridge/internal/config"
+	"github.com/hirebridge/hirebridge/internal/settings"
 )
 
 func TestConfigDefaults(t *testing.T) {
-	cfg, err := loadConfig(nil)
+	cfg, err := config.Load(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,20 +48,20 @@ func TestConfigDefaults(t *testing.T) {
 			t.Errorf("HIREBRIDGE_%s default = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if !cfg.tokenGenerated || len(cfg.Bridge.Token) < 16 {
-		t.Errorf("no token configured: generated=%v %q, want a random one", cfg.tokenGenerated, cfg.Bridge.Token)
+	if !cfg.TokenGenerated || len(cfg.Bridge.Token) < 16 {
+		t.Errorf("no token configured: generated=%v %q, want a random one", cfg.TokenGenerated, cfg.Bridge.Token)
 	}
-	if cfg.embeddedAddrSet {
+	if cfg.EmbeddedAddrSet {
 		t.Error("the embedded address counts as set when it was not")
 	}
-	again, _ := loadConfig(nil)
+	again, _ := config.Load(nil)
 	if again.Bridge.Token == cfg.Bridge.Token {
 		t.Error("two starts generated the same token")
 	}
 }
 
 func TestConfigValues(t *testing.T) {
-	cfg, err := loadConfig([]string{
+	cfg, err := config.Load([]string{
 		"HIREBRIDGE_PUBLISH_TIMEOUT=1500ms",
 		"HIREBRIDGE_TOPIC_PREFIX=acme.hirempire-prod",
 		"HIREBRIDGE_NATS_EMBEDDED_ADDR=127.0.0.1:4333",
@@ -71,8 +74,8 @@ func TestConfigValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Bridge.PublishTimeout != 1500*time.Millisecond || cfg.Bridge.Prefix != "acme.hirempire-prod" ||
-		cfg.NATS.StreamReplicas != 3 || !cfg.Bridge.Strict || cfg.Bridge.Token != testToken || cfg.tokenGenerated ||
-		!cfg.embeddedAddrSet || cfg.Embedded.Addr != "127.0.0.1:4333" {
+		cfg.NATS.StreamReplicas != 3 || !cfg.Bridge.Strict || cfg.Bridge.Token != testToken || cfg.TokenGenerated ||
+		!cfg.EmbeddedAddrSet || cfg.Embedded.Addr != "127.0.0.1:4333" {
 		t.Errorf("config = %+v", cfg)
 	}
 }
@@ -143,7 +146,7 @@ func TestConfigBadValues(t *testing.T) {
 		{"KAFKA_BATCH_TIMEOUT", "0s"},
 	}
 	for _, tt := range tests {
-		variable := envPrefix + tt.name
+		variable := config.Prefix + tt.name
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
 			environ := []string{variable + "=" + tt.value}
 			if strings.HasPrefix(tt.name, "KAFKA_") {
@@ -152,7 +155,7 @@ func TestConfigBadValues(t *testing.T) {
 					environ = append(environ, "HIREBRIDGE_KAFKA_BROKERS=127.0.0.1:9092")
 				}
 			}
-			_, err := loadConfig(environ)
+			_, err := config.Load(environ)
 			if err == nil {
 				t.Fatalf("%v accepted", environ)
 			}
@@ -191,7 +194,7 @@ func TestConfigSecretFiles(t *testing.T) {
 	natsTokenFile := write("nats-token", "nats-tok")
 	kafkaPasswordFile := write("kafka-password", "kafka-pw\n")
 
-	cfg, err := loadConfig([]string{
+	cfg, err := config.Load([]string{
 		"HIREBRIDGE_WEBHOOK_TOKEN_FILE=" + tokenFile,
 		"HIREBRIDGE_NATS_PASSWORD_FILE=" + passwordFile,
 		"HIREBRIDGE_NATS_TOKEN_FILE=" + natsTokenFile,
@@ -200,8 +203,8 @@ func TestConfigSecretFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Bridge.Token != testToken || cfg.tokenGenerated {
-		t.Errorf("webhook token = %q (generated %v), want the file's content without the newline", cfg.Bridge.Token, cfg.tokenGenerated)
+	if cfg.Bridge.Token != testToken || cfg.TokenGenerated {
+		t.Errorf("webhook token = %q (generated %v), want the file's content without the newline", cfg.Bridge.Token, cfg.TokenGenerated)
 	}
 	if cfg.NATS.Auth.Password != "pass word" {
 		t.Errorf("NATS password = %q", cfg.NATS.Auth.Password)
@@ -226,7 +229,7 @@ func TestConfigSecretFiles(t *testing.T) {
 		{[]string{"HIREBRIDGE_WEBHOOK_TOKEN_FILE=" + write("short", "abc\n")},
 			[]string{"HIREBRIDGE_WEBHOOK_TOKEN"}},
 	} {
-		_, err := loadConfig(tt.environ)
+		_, err := config.Load(tt.environ)
 		if err == nil {
 			t.Errorf("%v accepted", tt.environ)
 			continue
@@ -246,17 +249,17 @@ func TestConfigSecretFiles(t *testing.T) {
 // fail to parse (all but strings) must be unique across the parts.
 func TestConfigFieldNamesUnique(t *testing.T) {
 	seen := map[string]string{}
-	for _, s := range settingsOf(&Config{}) {
-		if s.value.Kind() == reflect.String {
+	for _, s := range settings.Of(&config.Config{}, config.Prefix) {
+		if s.Value.Kind() == reflect.String {
 			continue
 		}
-		if other, dup := seen[s.field]; dup {
-			t.Errorf("field name %s is used by %s and %s", s.field, other, s.Path)
+		if other, dup := seen[s.Field]; dup {
+			t.Errorf("field name %s is used by %s and %s", s.Field, other, s.Path)
 		}
-		seen[s.field] = s.Path
+		seen[s.Field] = s.Path
 	}
 	vars := map[string]string{}
-	for _, s := range settingsOf(&Config{}) {
+	for _, s := range settings.Of(&config.Config{}, config.Prefix) {
 		vars[s.Path] = s.Var
 	}
 	for path, want := range map[string]string{
@@ -275,7 +278,7 @@ func TestConfigFieldNamesUnique(t *testing.T) {
 // The logged configuration shows what was chosen, never a secret.
 func TestConfigLogHidesSecrets(t *testing.T) {
 	secrets := []string{testToken, "nats-password-value", "nats-token-value", "url-password"}
-	cfg, err := loadConfig([]string{
+	cfg, err := config.Load([]string{
 		"HIREBRIDGE_WEBHOOK_TOKEN=" + secrets[0],
 		"HIREBRIDGE_NATS_USER=bridge",
 		"HIREBRIDGE_NATS_PASSWORD=" + secrets[1],
@@ -300,7 +303,7 @@ func TestConfigLogHidesSecrets(t *testing.T) {
 		}
 	}
 
-	kafka, err := loadConfig([]string{
+	kafka, err := config.Load([]string{
 		"HIREBRIDGE_SINK=kafka",
 		"HIREBRIDGE_KAFKA_BROKERS=k1:9092,k2:9092",
 		"HIREBRIDGE_KAFKA_SASL_MECHANISM=PLAIN",
@@ -351,7 +354,7 @@ func TestConfigCommandAndREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := settingsOf(&Config{})
+	all := settings.Of(&config.Config{}, config.Prefix)
 	if len(all) < 40 {
 		t.Fatalf("only %d settings found: has the layout changed?", len(all))
 	}

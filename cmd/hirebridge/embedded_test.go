@@ -13,6 +13,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hirebridge/hirebridge/internal/config"
+	"github.com/hirebridge/hirebridge/internal/datadir"
 )
 
 // embeddedEnv runs the service on its zero-configuration default: no NATS
@@ -26,7 +29,7 @@ func embeddedEnv(t *testing.T, dataDir string) map[string]string {
 // embeddedURL is where the embedded server told `hirebridge tail` to look.
 func embeddedURL(t *testing.T, dataDir string) string {
 	t.Helper()
-	b, err := os.ReadFile(embeddedURLFile(dataDir))
+	b, err := os.ReadFile(datadir.EmbeddedURLFile(dataDir))
 	if err != nil {
 		t.Fatalf("the embedded server's address was not recorded: %v", err)
 	}
@@ -122,8 +125,8 @@ func TestEmbeddedSurvivesRestart(t *testing.T) {
 func TestEmbeddedLargestBodyLimit(t *testing.T) {
 	env := embeddedEnv(t, t.TempDir())
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
-	env["HIREBRIDGE_MAX_BODY_BYTES"] = strconv.Itoa(maxBodyBytes)
-	env["HIREBRIDGE_REQUEST_MEMORY_BYTES"] = strconv.Itoa(4 * maxBodyBytes)
+	env["HIREBRIDGE_MAX_BODY_BYTES"] = strconv.Itoa(config.MaxBodyBytes)
+	env["HIREBRIDGE_REQUEST_MEMORY_BYTES"] = strconv.Itoa(4 * config.MaxBodyBytes)
 	svc := startService(t, env)
 	if strings.Contains(svc.logs.String(), "larger events will get 413") {
 		t.Errorf("the embedded server accepts less than the body limit:\n%s", svc.logs)

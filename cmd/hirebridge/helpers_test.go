@@ -93,10 +93,10 @@ func launch(t testing.TB, env map[string]string) *service {
 		done:  make(chan error, 1),
 		bound: make(chan [2]string, 1),
 	}
-	ctx = withListening(ctx, func(web, admin net.Addr) {
+	listening := func(web, admin net.Addr) {
 		s.bound <- [2]string{"http://" + web.String(), "http://" + admin.String()}
-	})
-	go func() { s.done <- run(ctx, []string{"serve"}, environ(env), s.logs) }()
+	}
+	go func() { s.done <- serveCommand(ctx, environ(env), s.logs, listening) }()
 	t.Cleanup(func() {
 		if err := s.shutdown(); err != nil {
 			t.Errorf("service stopped with %v", err)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/rs/zerolog"
+
+	"github.com/hirebridge/hirebridge/internal/config"
 )
 
 func main() {
@@ -18,7 +20,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout)
 	stop()
 	if err != nil {
-		reportFatal(os.Stderr, os.Getenv(envPrefix+"LOG_FORMAT"), err)
+		reportFatal(os.Stderr, os.Getenv(config.Prefix+"LOG_FORMAT"), err)
 		os.Exit(1)
 	}
 }

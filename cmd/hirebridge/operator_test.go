@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hirebridge/hirebridge/internal/connect"
 )
 
 // What an operator reads at start: variables of the other sink are named
@@ -48,8 +50,8 @@ func TestSelfCommand(t *testing.T) {
 		"./hirebridge":                          "hirebridge",
 	} {
 		os.Args[0] = arg0
-		if got := selfCommand(); got != want {
-			t.Errorf("selfCommand() for %s = %q, want %q", arg0, got, want)
+		if got := connect.SelfCommand(); got != want {
+			t.Errorf("connect.SelfCommand() for %s = %q, want %q", arg0, got, want)
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hirebridge/hirebridge/internal/datadir"
+	"github.com/hirebridge/hirebridge/internal/replay"
 	"github.com/hirebridge/hirebridge/sinks/kafka/kafkatest"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
@@ -49,7 +51,7 @@ func postRejected(t *testing.T, svc *service, body, reason string) {
 
 // runReplay runs `hirebridge replay -json` in process and decodes its
 // summary.
-func runReplay(t *testing.T, env map[string]string, args ...string) replaySummary {
+func runReplay(t *testing.T, env map[string]string, args ...string) replay.Summary {
 	t.Helper()
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -60,9 +62,9 @@ func runReplay(t *testing.T, env map[string]string, args ...string) replaySummar
 	return decodeSummary(t, out.Bytes())
 }
 
-func decodeSummary(t *testing.T, b []byte) replaySummary {
+func decodeSummary(t *testing.T, b []byte) replay.Summary {
 	t.Helper()
-	var sum replaySummary
+	var sum replay.Summary
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatalf("replay printed %q: %v", b, err)
 	}
@@ -70,7 +72,7 @@ func decodeSummary(t *testing.T, b []byte) replaySummary {
 }
 
 // wantOutcomes fails unless sum counts exactly want.
-func wantOutcomes(t *testing.T, what string, sum replaySummary, read int, want map[string]int) {
+func wantOutcomes(t *testing.T, what string, sum replay.Summary, read int, want map[string]int) {
 	t.Helper()
 	if sum.Read != read || !maps.Equal(sum.Outcomes, want) {
 		t.Errorf("%s: read %d, outcomes %v; want read %d, outcomes %v\n%+v", what, sum.Read, sum.Outcomes, read, want, sum.DeadLetters)
@@ -133,7 +135,7 @@ func TestReplayNATS(t *testing.T) {
 
 	sum = runReplay(t, lax)
 	wantOutcomes(t, "all", sum, 3, map[string]int{"published": 1, "already_published": 1, "rejected": 1})
-	var first deadLetterResult
+	var first replay.Result
 	for _, dl := range sum.DeadLetters {
 		if dl.Outcome == "published" {
 			first = dl
@@ -270,7 +272,7 @@ func TestBinaryReplayEmbedded(t *testing.T) {
 	postRejected(t, proc.svc, unknownSecond, "unknown_event_type")
 
 	lax := withEnv(env, "HIREBRIDGE_STRICT", "false")
-	replayBinary := func(args ...string) replaySummary {
+	replayBinary := func(args ...string) replay.Summary {
 		t.Helper()
 		cmd := exec.Command(binary(t), append([]string{"replay", "-json"}, args...)...)
 		cmd.Env = environ(lax)
@@ -286,11 +288,11 @@ func TestBinaryReplayEmbedded(t *testing.T) {
 	proc.stop(t)
 
 	wantOutcomes(t, "while stopped", replayBinary(), 2, map[string]int{"published": 1, "already_published": 1})
-	lock, err := lockDataDir(dataDir)
+	lock, err := datadir.Take(dataDir, "HIREBRIDGE_DATA_DIR", "data directory")
 	if err != nil {
 		t.Fatalf("replay left the data directory locked: %v", err)
 	}
-	if err := lock.unlock(); err != nil {
+	if err := lock.Unlock(); err != nil {
 		t.Fatal(err)
 	}
 

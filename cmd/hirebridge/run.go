@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
+
+	"github.com/hirebridge/hirebridge/internal/config"
 )
 
 // run dispatches the subcommand. Only main exits the process.
@@ -16,27 +18,22 @@ func run(ctx context.Context, args []string, environ []string, stdout io.Writer)
 	}
 	switch cmd {
 	case "serve":
-		cfg, err := loadConfig(environ)
-		if err != nil {
-			return err
-		}
-		tuneGC()
-		return serve(ctx, cfg, stdout)
+		return serveCommand(ctx, environ, stdout, nil)
 	case "version", "--version", "-v":
 		_, err := fmt.Fprintln(stdout, "hirebridge", versionString())
 		return err
 	case "tail":
 		return tail(ctx, args, environ, stdout)
 	case "replay":
-		return replay(ctx, args, environ, stdout)
+		return replayCommand(ctx, args, environ, stdout)
 	case "spool":
 		return spoolCommand(ctx, args, environ, stdout)
 	case "config":
-		cfg, err := loadConfig(environ)
+		cfg, err := config.Load(environ)
 		if err != nil {
 			return err
 		}
-		return printConfig(stdout, cfg)
+		return cfg.Print(stdout)
 	case "help", "--help", "-h":
 		_, err := io.WriteString(stdout, usage)
 		return err

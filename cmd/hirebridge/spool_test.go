@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hirebridge/hirebridge/internal/config"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
 
@@ -143,16 +144,16 @@ func metricValue(t testing.TB, admin, name string) float64 {
 
 // With the embedded server the spool is refused at start, saying why.
 func TestSpoolNeedsAnExternalBroker(t *testing.T) {
-	_, err := loadConfig([]string{"HIREBRIDGE_SPOOL=true"})
+	_, err := config.Load([]string{"HIREBRIDGE_SPOOL=true"})
 	if err == nil || !strings.Contains(err.Error(), "HIREBRIDGE_SPOOL:") || !strings.Contains(err.Error(), "embedded") {
 		t.Errorf("spool with the embedded server: %v, want an error naming HIREBRIDGE_SPOOL and why", err)
 	}
-	_, err = loadConfig([]string{"HIREBRIDGE_SPOOL=true", "HIREBRIDGE_NATS_URL=nats://127.0.0.1:4222",
+	_, err = config.Load([]string{"HIREBRIDGE_SPOOL=true", "HIREBRIDGE_NATS_URL=nats://127.0.0.1:4222",
 		"HIREBRIDGE_SPOOL_AFTER=10s", "HIREBRIDGE_PUBLISH_TIMEOUT=5s"})
 	if err == nil || !strings.Contains(err.Error(), "HIREBRIDGE_SPOOL_AFTER") {
 		t.Errorf("a spool delay beyond the publish timeout: %v, want an error naming HIREBRIDGE_SPOOL_AFTER", err)
 	}
-	cfg, err := loadConfig([]string{"HIREBRIDGE_SPOOL=true", "HIREBRIDGE_NATS_URL=nats://127.0.0.1:4222", "HIREBRIDGE_DATA_DIR=/var/lib/hb"})
+	cfg, err := config.Load([]string{"HIREBRIDGE_SPOOL=true", "HIREBRIDGE_NATS_URL=nats://127.0.0.1:4222", "HIREBRIDGE_DATA_DIR=/var/lib/hb"})
 	if err != nil || cfg.Spool.Dir != "/var/lib/hb/spool" {
 		t.Errorf("spool directory %q (%v), want under the data directory", cfg.Spool.Dir, err)
 	}

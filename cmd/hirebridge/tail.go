@@ -10,19 +10,18 @@ import (
 	"os"
 	"strings"
 
-	"github.com/nats-io/nats.go/jetstream"
-
+	"github.com/hirebridge/hirebridge/internal/config"
+	"github.com/hirebridge/hirebridge/internal/connect"
 	"github.com/hirebridge/hirebridge/sinks"
-	"github.com/hirebridge/hirebridge/sinks/natsjs"
 )
 
-// tail prints events from the stream as JSON lines, one per message, with
-// subject, headers and data, so a developer can watch what the bridge
-// publishes without installing the nats CLI.
+// tail prints events as JSON lines, one per message, with subject, headers
+// and data, so a developer can watch what the bridge publishes without
+// installing the broker's CLI. The lines are the same on both brokers.
 func tail(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
-	// The service's own configuration, so tail reaches the server the
+	// The service's own configuration, so tail reaches the broker the
 	// service publishes to, with the same credentials and TLS.
-	cfg, err := loadConfig(environ)
+	cfg, err := config.Load(environ)
 	if err != nil {
 		return err
 	}
@@ -37,74 +36,31 @@ func tail(ctx context.Context, args []string, environ []string, stdout io.Writer
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	subject := sinks.AllTopics(cfg.Bridge.Prefix)
+	filter := sinks.AllTopics(cfg.Bridge.Prefix)
 	if fs.NArg() > 0 {
-		subject = fs.Arg(0)
+		filter = fs.Arg(0)
 	}
-	if cfg.Sink == "kafka" {
-		return tailKafka(ctx, cfg, *server, subject, *all, stdout)
-	}
-	nc := natsConfig(cfg)
-	nc.URLs = *server
-	if nc.URLs == "" {
-		b, err := os.ReadFile(embeddedURLFile(cfg.DataDir))
-		if err != nil {
-			return fmt.Errorf("no NATS URL: set HIREBRIDGE_NATS_URL or -server, or start `hirebridge` with the embedded default first (%w)", err)
-		}
-		nc.URLs = strings.TrimSpace(string(b))
-	}
-	conn, err := nc.Connect("hirebridge-tail")
+	follower, err := connect.Follower(cfg, *server, *stream)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	url := conn.ConnectedUrlRedacted()
-	js, err := jetstream.New(conn)
-	if err != nil {
-		return err
-	}
-	st, err := js.Stream(ctx, *stream)
-	if err != nil {
-		return fmt.Errorf("stream %s: %w", *stream, err)
-	}
-	if err := natsjs.CheckFilter(subject, st.CachedInfo().Config.Subjects); err != nil {
-		return fmt.Errorf("tail %s: %w", subject, err)
-	}
-	policy := jetstream.DeliverNewPolicy
-	if *all {
-		policy = jetstream.DeliverAllPolicy
-	}
-	cons, err := js.OrderedConsumer(ctx, *stream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subject},
-		DeliverPolicy:  policy,
-	})
-	if err != nil {
-		return fmt.Errorf("following %s on stream %s: %w", subject, *stream, err)
-	}
-	msgs, err := cons.Messages()
-	if err != nil {
-		return err
-	}
-	go func() { <-ctx.Done(); msgs.Stop() }()
-	fmt.Fprintf(os.Stderr, "following %s on stream %s at %s; Ctrl-C stops\n", subject, *stream, url)
+	defer follower.Close()
 	enc := json.NewEncoder(stdout)
-	for {
-		msg, err := msgs.Next()
-		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		if err := enc.Encode(tailLine(msg)); err != nil {
-			return err
-		}
+	err = follower.Follow(ctx, filter, *all, func() {
+		fmt.Fprintf(os.Stderr, "following %s on %s; Ctrl-C stops\n", filter, follower.Where())
+	}, func(st sinks.Stored) error {
+		return enc.Encode(newTailRecord(st))
+	})
+	var bad *sinks.FilterError
+	if errors.As(err, &bad) {
+		return fmt.Errorf("tail %s: %w", filter, err)
 	}
+	return err
 }
 
-// tailRecord is one line of tail's output, the same on both brokers: the
-// subject or topic, the headers in one form, and the body, as JSON when it
-// is JSON (dead letters may hold anything), else as a string.
+// tailRecord is one line of tail's output: the subject or topic, the
+// headers (as every sinks.Follower gives them), and the body, as JSON when
+// it is JSON (dead letters may hold anything), else as a string.
 type tailRecord struct {
 	Subject string            `json:"subject"`
 	Headers map[string]string `json:"headers"`
@@ -112,37 +68,18 @@ type tailRecord struct {
 	Raw     string            `json:"raw,omitempty"`
 }
 
-func newTailRecord(subject string, headers map[string]string, body []byte) tailRecord {
-	rec := tailRecord{Subject: subject, Headers: headers}
-	if json.Valid(body) {
-		rec.Data = body
+func newTailRecord(st sinks.Stored) tailRecord {
+	rec := tailRecord{Subject: st.Topic, Headers: map[string]string{}}
+	for _, h := range st.Headers {
+		if prev, ok := rec.Headers[h.Name]; ok {
+			h.Value = prev + "," + h.Value
+		}
+		rec.Headers[h.Name] = h.Value
+	}
+	if json.Valid(st.Body) {
+		rec.Data = st.Body
 	} else {
-		rec.Raw = string(body)
+		rec.Raw = string(st.Body)
 	}
 	return rec
-}
-
-// tailLine shows a NATS message in the form tail prints on both brokers:
-// CloudEvents attributes as ce-<name> with the values the event has (the
-// binding percent-encodes them), the content type once as content-type
-// (the binding's ce-datacontenttype repeats it), and the bridge's own
-// headers; JetStream's Nats-Msg-Id, which repeats ce-id, is left out.
-func tailLine(msg jetstream.Msg) tailRecord {
-	hs := map[string]string{}
-	for k, v := range msg.Headers() {
-		value := strings.Join(v, ",")
-		switch {
-		case strings.HasPrefix(k, "Nats-"):
-			continue
-		case k == "ce-datacontenttype":
-			if _, ok := msg.Headers()["content-type"]; ok {
-				continue
-			}
-			k = "content-type"
-		case strings.HasPrefix(k, "ce-"):
-			value = natsjs.DecodeAttribute(value)
-		}
-		hs[k] = value
-	}
-	return newTailRecord(msg.Subject(), hs, msg.Data())
 }

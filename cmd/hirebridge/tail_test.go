@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/hirebridge/hirebridge/internal/datadir"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
 
@@ -121,7 +122,7 @@ func TestTailEmbeddedAddressAndFilter(t *testing.T) {
 		}
 	}
 	dataDir := t.TempDir()
-	if err := writeEmbeddedURL(dataDir, broker.URL()); err != nil {
+	if err := datadir.WriteEmbeddedURL(dataDir, broker.URL()); err != nil {
 		t.Fatal(err)
 	}
 	tl := startTail(t, []string{"-all", "hirempire.meeting_booked"}, []string{"HIREBRIDGE_DATA_DIR=" + dataDir})

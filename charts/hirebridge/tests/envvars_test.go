@@ -64,7 +64,7 @@ func TestEveryVariableReachable(t *testing.T) {
 
 const envPrefix = "HIREBRIDGE_"
 
-// serviceVars walks the Config struct of cmd/hirebridge from its source,
+// serviceVars walks the Config struct of internal/config from its source,
 // into the Config types of the parts it composes (in other packages of the
 // module): the env tag of each field, with the envPrefix of nested
 // sections; secrets are the fields tagged secret:"true".
@@ -152,7 +152,7 @@ func serviceVars(t *testing.T) (vars, secrets []string) {
 			}
 		}
 	}
-	walk(filepath.Join("cmd", "hirebridge"), "Config", envPrefix)
+	walk(filepath.Join("internal", "config"), "Config", envPrefix)
 	if len(secrets) == 0 {
 		t.Fatal("found no secret settings in the service's configuration")
 	}

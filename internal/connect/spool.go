@@ -1,4 +1,4 @@
-package main
+package connect
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/hirebridge/hirebridge/internal/config"
+	"github.com/hirebridge/hirebridge/internal/datadir"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/spool"
@@ -17,31 +19,20 @@ import (
 // since the start.
 const brokerRetry = 2 * time.Second
 
-// spoolConfig is the spool's configuration: its own settings, and those
-// the binary shares among parts.
-func spoolConfig(cfg Config, log zerolog.Logger) spool.Config {
-	sc := cfg.Spool
-	sc.AckTimeout = cfg.Bridge.PublishTimeout
-	sc.DeadLetters = sinks.DeadLetterTopic(cfg.Bridge.Prefix)
-	sc.Verify = sinks.HoldsItsBody
-	sc.Log = log.With().Str("component", "spool").Logger()
-	return sc
-}
-
 // openSpooled opens the spool in front of the broker's sink. The broker
 // need not answer at start: its sink is then opened in the background
 // (stream or topics checked or created once it answers) while events are
 // spooled, so a restart during an outage keeps accepting events. A broker
 // that answers but is set up wrong still stops the start, as without a
 // spool.
-func openSpooled(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sink, func(), error) {
-	sc := spoolConfig(cfg, log)
-	lock, err := lockDir(sc.Dir, "SPOOL_DIR", "spool directory")
+func openSpooled(ctx context.Context, cfg config.Config, log zerolog.Logger) (sinks.Sink, func(), error) {
+	sc := cfg.SpoolConfig(log)
+	lock, err := datadir.Take(sc.Dir, config.Prefix+"SPOOL_DIR", "spool directory")
 	if err != nil {
 		return nil, nil, err
 	}
 	unlock := func() {
-		if err := lock.unlock(); err != nil {
+		if err := lock.Unlock(); err != nil {
 			log.Warn().Err(err).Msg("unlocking the spool directory")
 		}
 	}
@@ -59,7 +50,7 @@ func openSpooled(ctx context.Context, cfg Config, log zerolog.Logger) (sinks.Sin
 	if err != nil {
 		_ = broker.Close(ctx)
 		unlock()
-		return nil, nil, cfg.varError(err)
+		return nil, nil, cfg.VarError(err)
 	}
 	log.Info().Str("dir", sc.Dir).Int64("max_bytes", sc.MaxBytes).Dur("after", sc.After).
 		Msg("spool on: events the broker does not acknowledge in time are kept on disk, answered 202, and forwarded in order")

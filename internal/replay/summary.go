@@ -1,19 +1,19 @@
-package main
+package replay
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/hirebridge/hirebridge/sinks"
 )
 
-// deadLetterResult is what replay did with one dead letter.
-type deadLetterResult struct {
+// Result is what replay did with one dead letter.
+type Result struct {
 	// ID is the dead letter's own id: its body's content id, as the
 	// bridge set it (Nats-Msg-Id on NATS).
 	ID     string    `json:"id"`
@@ -30,43 +30,43 @@ type deadLetterResult struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// replaySummary counts the outcomes, overall and by the dead letters'
+// Summary counts the outcomes of a run, overall and by the dead letters'
 // reasons. Its JSON form is for scripts; the text form for people.
-type replaySummary struct {
+type Summary struct {
 	Topic  string     `json:"dead_letter_topic"`
 	DryRun bool       `json:"dry_run"`
 	Since  *time.Time `json:"since,omitempty"`
 	Reason string     `json:"reason,omitempty"`
-	// Read is how many dead letters were read (those since -since);
-	// Matched how many of them had the -reason.
+	// Read is how many dead letters were read (those since Since);
+	// Matched how many of them had the Reason.
 	Read     int                       `json:"read"`
 	Matched  int                       `json:"matched"`
 	Outcomes map[string]int            `json:"outcomes"`
 	Reasons  map[string]map[string]int `json:"reasons"`
 	// StillRejected counts the rejected by the reason they get now,
 	// which a fix may have changed.
-	StillRejected map[string]int     `json:"still_rejected_as"`
-	DeadLetters   []deadLetterResult `json:"dead_letters"`
+	StillRejected map[string]int `json:"still_rejected_as"`
+	DeadLetters   []Result       `json:"dead_letters"`
 }
 
-func newSummary(r *replayer) *replaySummary {
-	s := &replaySummary{
-		Topic:         sinks.DeadLetterTopic(r.cfg.Bridge.Prefix),
-		DryRun:        r.dryRun,
-		Reason:        r.reason,
+func newSummary(topic string, f Filter, dryRun bool) *Summary {
+	s := &Summary{
+		Topic:         topic,
+		DryRun:        dryRun,
+		Reason:        f.Reason,
 		Outcomes:      map[string]int{},
 		Reasons:       map[string]map[string]int{},
 		StillRejected: map[string]int{},
-		DeadLetters:   []deadLetterResult{},
+		DeadLetters:   []Result{},
 	}
-	if !r.since.IsZero() {
-		since := r.since.UTC()
+	if !f.Since.IsZero() {
+		since := f.Since.UTC()
 		s.Since = &since
 	}
 	return s
 }
 
-func (s *replaySummary) add(res *deadLetterResult) {
+func (s *Summary) add(res Result) {
 	s.Matched++
 	s.Outcomes[res.Outcome]++
 	reason := res.Reason
@@ -80,18 +80,23 @@ func (s *replaySummary) add(res *deadLetterResult) {
 	if res.RejectedAs != "" {
 		s.StillRejected[res.RejectedAs]++
 	}
-	s.DeadLetters = append(s.DeadLetters, *res)
+	s.DeadLetters = append(s.DeadLetters, res)
 }
 
-func (s *replaySummary) writeJSON(w io.Writer) error {
+// Unpublished counts the dead letters a broker fault kept from being
+// published: another run may publish them.
+func (s *Summary) Unpublished() int { return s.Outcomes[Failed] + s.Outcomes[NotTried] }
+
+// WriteJSON writes the summary as one indented JSON object.
+func (s *Summary) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)
 }
 
-// writeText prints a table: a row per dead-letter reason, a column per
+// WriteText prints a table: a row per dead-letter reason, a column per
 // outcome that occurred.
-func (s *replaySummary) writeText(w io.Writer) error {
+func (s *Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d dead letters read", s.Topic, s.Read)
 	if s.Since != nil {
@@ -106,34 +111,13 @@ func (s *replaySummary) writeText(w io.Writer) error {
 	}
 	if s.Matched > 0 {
 		b.WriteString("\n")
-		var cols []string
-		for _, o := range outcomeOrder {
-			if s.Outcomes[o] > 0 {
-				cols = append(cols, o)
-			}
-		}
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")) }
-		row(append([]string{"reason", "dead letters"}, cols...)...)
-		for _, reason := range sortedKeys(s.Reasons) {
-			cells := []string{reason, strconv.Itoa(total(s.Reasons[reason]))}
-			for _, o := range cols {
-				cells = append(cells, strconv.Itoa(s.Reasons[reason][o]))
-			}
-			row(cells...)
-		}
-		cells := []string{"total", strconv.Itoa(s.Matched)}
-		for _, o := range cols {
-			cells = append(cells, strconv.Itoa(s.Outcomes[o]))
-		}
-		row(cells...)
-		if err := tw.Flush(); err != nil {
+		if err := s.writeTable(&b); err != nil {
 			return err
 		}
 	}
 	if len(s.StillRejected) > 0 {
 		b.WriteString("\nstill rejected, now as:")
-		for _, reason := range sortedKeys(s.StillRejected) {
+		for _, reason := range slices.Sorted(maps.Keys(s.StillRejected)) {
 			fmt.Fprintf(&b, " %s %d", reason, s.StillRejected[reason])
 		}
 		b.WriteString(" (details: -json)\n")
@@ -142,7 +126,33 @@ func (s *replaySummary) writeText(w io.Writer) error {
 	return err
 }
 
-func total(m map[string]int) int {
+func (s *Summary) writeTable(w io.Writer) error {
+	var cols []string
+	for _, o := range outcomeOrder {
+		if s.Outcomes[o] > 0 {
+			cols = append(cols, o)
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")) }
+	row(append([]string{"reason", "dead letters"}, cols...)...)
+	for _, reason := range slices.Sorted(maps.Keys(s.Reasons)) {
+		counts := s.Reasons[reason]
+		cells := []string{reason, strconv.Itoa(sum(counts))}
+		for _, o := range cols {
+			cells = append(cells, strconv.Itoa(counts[o]))
+		}
+		row(cells...)
+	}
+	cells := []string{"total", strconv.Itoa(s.Matched)}
+	for _, o := range cols {
+		cells = append(cells, strconv.Itoa(s.Outcomes[o]))
+	}
+	row(cells...)
+	return tw.Flush()
+}
+
+func sum(m map[string]int) int {
 	n := 0
 	for _, v := range m {
 		n += v

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/metrics"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+
+	"github.com/hirebridge/hirebridge/bridge"
+	"github.com/hirebridge/hirebridge/internal/config"
+	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/instrumented"
+)
+
+// app is the wired service: the webhook and admin servers over one sink.
+type app struct {
+	sink     *instrumented.Sink
+	admin    *bridge.Admin
+	web      *http.Server
+	adminSrv *http.Server
+}
+
+func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The spool's gauges, when it is on.
+	if c, ok := sink.(interface{ Collectors() []prometheus.Collector }); ok {
+		reg.MustRegister(c.Collectors()...)
+	}
+	wrapped := instrumented.Wrap(sink, cfg.Sink, instrumented.NewPublishLatency(reg))
+	handler := bridge.NewHandler(cfg.Bridge, wrapped, log, bridge.NewMetrics(reg))
+	mux := http.NewServeMux()
+	handler.Mount(mux, cfg.WebhookPath)
+	admin := bridge.NewAdmin(wrapped, reg)
+	if cfg.Profiling {
+		admin.EnableProfiling()
+		log.Warn().Msg("profiling is on: /debug/pprof/ on the admin listener")
+	}
+
+	errLog := zerologWriter{log}
+	return &app{
+		sink:  wrapped,
+		admin: admin,
+		web: &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			// The write deadline runs from the end of the headers, so it
+			// must cover reading the body and waiting for the broker.
+			WriteTimeout:   cfg.ReadTimeout + cfg.Bridge.PublishTimeout + 5*time.Second,
+			IdleTimeout:    cfg.IdleTimeout,
+			MaxHeaderBytes: 64 << 10,
+			ErrorLog:       errLog.stdLogger(),
+		},
+		adminSrv: &http.Server{
+			Handler:           admin,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			WriteTimeout:      cfg.ReadTimeout,
+			IdleTimeout:       cfg.IdleTimeout,
+			ErrorLog:          errLog.stdLogger(),
+		},
+	}
+}
+
+// shutdown stops taking requests, lets those in flight finish, flushes the
+// sink, then stops the admin endpoints, all within the shutdown timeout.
+func (a *app) shutdown(cfg config.Config) error {
+	a.admin.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := a.web.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("waiting for in-flight requests: %w", err))
+	}
+	if err := a.sink.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("flushing the sink: %w", err))
+	}
+	if err := a.adminSrv.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stopping the admin endpoints: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// gcPercent reads GOGC's effective value; debug.SetGCPercent cannot read
+// it without changing it.
+func gcPercent() uint64 {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}

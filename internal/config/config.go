@@ -1,0 +1,106 @@
+// Package config is hirebridge's configuration: every part's settings
+// (the webhook handler's, the sinks', the embedded server's, the spool's),
+// each owned by the part's own Config with its env tags and checks,
+// composed here under the variables' prefixes with the binary's own (the
+// listeners, the data directory, logging, shutdown), read once from
+// HIREBRIDGE_* variables through package settings.
+package config
+
+import (
+	"crypto/rand"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hirebridge/hirebridge/bridge"
+	"github.com/hirebridge/hirebridge/internal/settings"
+	"github.com/hirebridge/hirebridge/sinks/kafka"
+	"github.com/hirebridge/hirebridge/sinks/natsjs"
+	"github.com/hirebridge/hirebridge/sinks/natsjs/embedded"
+	"github.com/hirebridge/hirebridge/sinks/spool"
+)
+
+// Prefix starts every variable.
+const Prefix = "HIREBRIDGE_"
+
+// HeaderAllowance is room for headers above the body limit: the embedded
+// server's max payload is the body limit plus this, since NATS's own
+// default of 1 MiB equals the default body limit and would leave none.
+const HeaderAllowance = 16 << 10
+
+// MaxBodyBytes leaves room for headers under NATS's hard limit on a message
+// (its max_pending, 64 MiB); the embedded server refuses to start beyond it.
+const MaxBodyBytes = 64<<20 - HeaderAllowance
+
+// Config is every setting.
+type Config struct {
+	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8080"`
+	AdminAddr   string `env:"ADMIN_ADDR" envDefault:"127.0.0.1:9090"`
+	WebhookPath string `env:"WEBHOOK_PATH" envDefault:"/webhooks/hirempire"`
+	Sink        string `env:"SINK" envDefault:"nats"`
+	DataDir     string `env:"DATA_DIR" envDefault:"./data"`
+
+	ReadHeaderTimeout time.Duration `env:"READ_HEADER_TIMEOUT" envDefault:"5s"`
+	ReadTimeout       time.Duration `env:"READ_TIMEOUT" envDefault:"30s"`
+	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"120s"`
+	ShutdownDelay     time.Duration `env:"SHUTDOWN_DELAY" envDefault:"0s"`
+	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
+
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
+	// Profiling serves net/http/pprof on the admin listener, so a user can
+	// profile the service where it runs. Off by default: profiles show
+	// internals, and a CPU profile costs while it runs.
+	Profiling bool `env:"PPROF" envDefault:"false"`
+
+	Bridge   bridge.Config
+	NATS     natsjs.Config   `envPrefix:"NATS_"`
+	Embedded embedded.Config `envPrefix:"NATS_"`
+	Kafka    kafka.Config    `envPrefix:"KAFKA_"`
+	Spool    spool.Config
+
+	// What Load tells from the variables beyond their values.
+
+	// TokenGenerated is true when no token was configured and one was
+	// drawn at random; only then is it logged.
+	TokenGenerated bool
+	// EmbeddedAddrSet is true when HIREBRIDGE_NATS_EMBEDDED_ADDR was
+	// given: a taken address is then an error rather than a cue to take a
+	// free port.
+	EmbeddedAddrSet bool
+	// IgnoredVars are set variables of the sink not chosen, said at start
+	// rather than silently ignored.
+	IgnoredVars []string
+}
+
+// Load parses and validates the environment. Its errors are one line
+// naming the variable at fault.
+func Load(environ []string) (Config, error) {
+	cfg, vars, err := settings.Load[Config](environ, Prefix)
+	if err != nil {
+		return Config{}, err
+	}
+	_, cfg.EmbeddedAddrSet = vars[Prefix+"NATS_EMBEDDED_ADDR"]
+	other := Prefix + "KAFKA_"
+	if cfg.Sink == "kafka" {
+		other = Prefix + "NATS_"
+	}
+	for name := range vars {
+		if strings.HasPrefix(name, other) {
+			cfg.IgnoredVars = append(cfg.IgnoredVars, name)
+		}
+	}
+	slices.Sort(cfg.IgnoredVars)
+	if cfg.Spool.Dir == "" {
+		cfg.Spool.Dir = filepath.Join(cfg.DataDir, "spool")
+	}
+	if cfg.Bridge.Token == "" {
+		cfg.Bridge.Token = rand.Text()
+		cfg.TokenGenerated = true
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}

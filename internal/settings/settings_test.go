@@ -1,0 +1,92 @@
+package settings
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hirebridge/hirebridge/sinks"
+)
+
+type part struct {
+	Password string        `env:"PASSWORD" secret:"true"`
+	Wait     time.Duration `env:"WAIT" envDefault:"5s"`
+	Retries  int           `env:"RETRIES" envDefault:"3" zero:"never retry"`
+}
+
+type composed struct {
+	URL  string `env:"URL" envDefault:"nats://localhost:4222"`
+	Part part   `envPrefix:"PART_"`
+}
+
+func TestOf(t *testing.T) {
+	var c composed
+	got := map[string]Setting{}
+	for _, s := range Of(&c, "X_") {
+		got[s.Path] = s
+	}
+	if s := got["Part.Password"]; s.Var != "X_PART_PASSWORD" || !s.Secret || s.Field != "Password" {
+		t.Errorf("Part.Password: %+v", s)
+	}
+	if s := got["Part.Retries"]; s.ZeroMeans != "never retry" || s.Default != "3" {
+		t.Errorf("Part.Retries: %+v", s)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(file, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, vars, err := Load[composed]([]string{"X_PART_PASSWORD_FILE=" + file, "X_PART_RETRIES=0", "X_URL=nats://u:pw@h:4222"}, "X_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Part.Password != "s3cret" || c.Part.Retries != 0 || c.Part.Wait != 5*time.Second || vars["X_URL"] == "" {
+		t.Errorf("loaded %+v", c)
+	}
+	var out bytes.Buffer
+	if err := Print(&out, Of(&c, "X_"), map[string]string{"X_PART_WAIT": "(shown)"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"nats://REDACTED@h:4222", "REDACTED", "(shown)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("printed no %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "s3cret") || strings.Contains(out.String(), "pw@") {
+		t.Errorf("printed a secret:\n%s", out.String())
+	}
+
+	// Errors name the variable, in an operator's words.
+	for environ, want := range map[string]string{
+		"X_PART_WAIT=soon":  `X_PART_WAIT: "soon" is not a duration such as 10s, 500ms or 2m`,
+		"X_PART_WAIT=0s":    "X_PART_WAIT: must not be 0s (its default is 5s)",
+		"X_PART_RETRIES=-x": `X_PART_RETRIES: "-x" is not a whole number`,
+	} {
+		if _, _, err := Load[composed]([]string{environ}, "X_"); err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %s", environ, err, want)
+		}
+	}
+}
+
+func TestNameField(t *testing.T) {
+	var c composed
+	all := Of(&c, "X_")
+	sections := map[string]string{"part": "Part"}
+	shared := map[string]string{"Prefix": "X_PREFIX"}
+	for err, want := range map[error]string{
+		sinks.FieldErrorf("part", "Wait", "too long"):  "X_PART_WAIT: too long",
+		sinks.FieldErrorf("part", "Prefix", "bad"):     "X_PREFIX: bad",
+		sinks.FieldErrorf("other", "Wait", "too long"): "other Wait: too long",
+		errors.New("plain"):                            "plain",
+	} {
+		if got := NameField(err, all, sections, shared); got.Error() != want {
+			t.Errorf("NameField(%v) = %v, want %s", err, got, want)
+		}
+	}
+}
