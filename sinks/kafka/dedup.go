@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hirebridge/hirebridge/internal/ring"
 )
 
 // window remembers the ids of recent records, so an exact retry is answered
@@ -35,8 +37,10 @@ type window struct {
 	// fifo holds settled entries (stored or unknown) in the order they
 	// settled, oldest first, so eviction by size and by age both take from
 	// the front. Entries forgotten since are skipped there (dead), and
-	// count toward the size until they reach the front.
-	fifo ring
+	// count toward the size until they reach the front. It grows by
+	// doubling from empty; expire keeps it at most one above the size, so
+	// its buffer stays within twice the size.
+	fifo ring.Queue[*entry]
 }
 
 // entry is one id. Its fields are guarded by window.mu. It costs 48 bytes
@@ -252,7 +256,7 @@ func (w *window) settle(e *entry) {
 	e.at = int64(w.now().Sub(w.epoch))
 	if !e.queued {
 		e.queued = true
-		w.fifo.push(e)
+		w.fifo.Push(e)
 	}
 }
 
@@ -272,12 +276,12 @@ func (w *window) forget(e *entry) {
 // limit.
 func (w *window) expire() {
 	cutoff := int64(w.now().Sub(w.epoch) - w.age)
-	for w.fifo.len() > 0 {
-		e := w.fifo.front()
-		if !e.dead && w.fifo.len() <= w.size && e.at > cutoff {
+	for w.fifo.Len() > 0 {
+		e := *w.fifo.Front()
+		if !e.dead && w.fifo.Len() <= w.size && e.at > cutoff {
 			return
 		}
-		w.fifo.pop()
+		w.fifo.Pop()
 		e.queued = false
 		w.forget(e)
 	}
@@ -288,42 +292,10 @@ func (w *window) len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := 0
-	for i := range w.fifo.len() {
-		if !w.fifo.at(i).dead {
+	for i := range w.fifo.Len() {
+		if !(*w.fifo.At(i)).dead {
 			n++
 		}
 	}
 	return n
-}
-
-// ring is a FIFO of entries in a circular buffer that grows by doubling;
-// the window keeps it at most one above its size.
-type ring struct {
-	buf  []*entry
-	head int
-	n    int
-}
-
-func (r *ring) len() int { return r.n }
-
-func (r *ring) at(i int) *entry { return r.buf[(r.head+i)%len(r.buf)] }
-
-func (r *ring) front() *entry { return r.buf[r.head] }
-
-func (r *ring) push(e *entry) {
-	if r.n == len(r.buf) {
-		buf := make([]*entry, max(16, 2*len(r.buf)))
-		for i := range r.n {
-			buf[i] = r.at(i)
-		}
-		r.buf, r.head = buf, 0
-	}
-	r.buf[(r.head+r.n)%len(r.buf)] = e
-	r.n++
-}
-
-func (r *ring) pop() {
-	r.buf[r.head] = nil
-	r.head = (r.head + 1) % len(r.buf)
-	r.n--
 }

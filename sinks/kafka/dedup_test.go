@@ -226,10 +226,10 @@ func TestWindowStaysBounded(t *testing.T) {
 			t.Fatalf("after %d ids the map holds %d, more than the size %d", i+1, n, size)
 		}
 	}
-	if n := w.fifo.len(); n > size {
+	if n := w.fifo.Len(); n > size {
 		t.Fatalf("ring holds %d entries, size %d", n, size)
 	}
-	if c := len(w.fifo.buf); c > 2*size {
+	if c := w.fifo.Cap(); c > 2*size {
 		t.Fatalf("ring capacity %d for size %d", c, size)
 	}
 }
@@ -262,4 +262,33 @@ func BenchmarkWindowMemory(b *testing.B) {
 		runtime.KeepAlive(w)
 	}
 	b.ReportMetric(perEntry, "heap-B/entry")
+}
+
+// BenchmarkWindow is the window's work for one stored publish on a full
+// window: join as leader, settle as written (evicting the oldest id), then
+// a retry of an id still remembered answered as a duplicate.
+func BenchmarkWindow(b *testing.B) {
+	size := defaults.DedupSize
+	ids := make([]string, 2*size)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%032x", i)
+	}
+	w := newWindow(size, time.Hour)
+	for _, id := range ids[:size] {
+		e, o, _ := w.join(id)
+		w.finishWrite(e, o, written, nil)
+	}
+	b.ReportAllocs()
+	i := size
+	for b.Loop() {
+		e, o, r := w.join(ids[i%len(ids)])
+		if r != lead {
+			b.Fatalf("a new id: role %d, want lead", r)
+		}
+		w.finishWrite(e, o, written, nil)
+		if _, _, r := w.join(ids[(i-size/2)%len(ids)]); r == lead {
+			b.Fatal("an id within the window is forgotten")
+		}
+		i++
+	}
 }

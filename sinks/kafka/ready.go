@@ -2,9 +2,15 @@ package kafka
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // readyTTL is how long a readiness answer is reused: short enough that
@@ -44,3 +50,50 @@ func (r *readiness) check(ctx context.Context) error {
 
 // reset drops the cached answer.
 func (r *readiness) reset() { r.stale.Store(true) }
+
+// Ready reports whether a publish can succeed now: a broker answers, and
+// every topic the sink publishes to exists on the broker or could be
+// created again just now, save a topic of an event type other than the
+// known ones that the broker refuses for good (its publishes are refused,
+// the others still pass). The answer is cached briefly so probes do not
+// load the broker.
+func (s *Sink) Ready(ctx context.Context) error {
+	if s.isClosed() {
+		return fmt.Errorf("kafka: %w", sinks.ErrClosed)
+	}
+	return s.ready.check(ctx)
+}
+
+// probeTimeout keeps one readiness probe well inside a kubelet probe's
+// default timeout.
+const probeTimeout = 800 * time.Millisecond
+
+// probe asks a broker for its API versions over the writer's connections,
+// which fails as soon as the broker is gone (the transport's metadata cache
+// would keep answering from memory), then asks the broker whether each
+// topic the sink created or uses exists, creating again those it lost
+// (topics.verify): a broker restarted without its store is ready again as
+// soon as the topics are back, without waiting for a publish that a
+// not-ready instance would not get.
+func (s *Sink) probe(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	if _, err := s.client.ApiVersions(ctx, &kafkago.ApiVersionsRequest{}); err != nil {
+		return fmt.Errorf("%w: no broker of %v answers: %w", sinks.ErrUnavailable, s.cfg.Brokers, err)
+	}
+	names := s.topics.checked()
+	start := s.startTopics()
+	for _, name := range start {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	// Only the start topics must be there: a topic of one other event
+	// type that the broker refuses must not keep the sink unready for
+	// every type.
+	required := func(name string) bool { return slices.Contains(start, name) }
+	if err := s.topics.verify(ctx, names, required); err != nil {
+		return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
+	}
+	return nil
+}

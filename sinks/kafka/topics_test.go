@@ -55,8 +55,16 @@ func TestPublishCreatesTopicsOfNewTypes(t *testing.T) {
 // asks, so the tests above prove the sink creates its topics itself.
 func TestBrokerDoesNotCreateTopicsOnDemand(t *testing.T) {
 	cluster := kafkatest.Start(t)
+	// A transport of its own, closed at the end: kafka-go's default one
+	// keeps its connections and a metadata goroutine per broker for the
+	// life of the process.
+	bg, stop := context.WithCancel(context.Background())
+	defer stop()
+	transport := &kafkago.Transport{Context: bg}
+	defer transport.CloseIdleConnections()
 	w := &kafkago.Writer{
 		Addr:                   kafkago.TCP(cluster.Addr()),
+		Transport:              transport,
 		AllowAutoTopicCreation: true,
 		RequiredAcks:           kafkago.RequireAll,
 		BatchTimeout:           time.Millisecond,

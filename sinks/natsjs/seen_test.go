@@ -88,3 +88,27 @@ func TestSeenMemory(t *testing.T) {
 		t.Errorf("%.0f bytes per id, want at most 64 (the README says about 60)", perID)
 	}
 }
+
+// BenchmarkSeen is the work of one acknowledged publish on a full window:
+// add evicts the oldest id, has answers for one still remembered. ids are
+// the bridge's (32 hex characters), made before the clock starts.
+func BenchmarkSeen(b *testing.B) {
+	const size = 100_000
+	ids := make([]string, 2*size)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%032x", i)
+	}
+	s := newSeen(size, time.Hour)
+	for _, id := range ids[:size] {
+		s.add(id)
+	}
+	b.ReportAllocs()
+	i := size
+	for b.Loop() {
+		s.add(ids[i%len(ids)])
+		if !s.has(ids[(i-size/2)%len(ids)]) {
+			b.Fatal("an id within the window is forgotten")
+		}
+		i++
+	}
+}
