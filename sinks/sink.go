@@ -14,8 +14,12 @@ type Sink interface {
 	// error. It must be safe for concurrent use and must not serialize
 	// concurrent callers behind one another's acknowledgements.
 	Publish(ctx context.Context, m *Message) (Ack, error)
-	// Close flushes what is in flight, bounded by ctx, and releases the
-	// connection.
+	// Close refuses new publishes (ErrClosed), waits for those in
+	// progress and flushes, bounded by ctx, and releases the connection.
+	// When ctx ends first it ends what is still in flight (each caller
+	// then gets an error; what was sent may yet be stored). Once it
+	// returns, no publish is inside the sink and none of its goroutines
+	// runs, whatever ctx did (internal/closing).
 	Close(ctx context.Context) error
 }
 

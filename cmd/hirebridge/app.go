@@ -69,20 +69,38 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
 	}
 }
 
-// shutdown stops taking requests, lets those in flight finish, flushes the
-// sink, then stops the admin endpoints, all within the shutdown timeout.
+// adminStopTimeout bounds the admin endpoints' stop, after the sink
+// closed: probes and scrapes take milliseconds; a profile still being
+// taken is cut off. The chart's grace period leaves 10 s past the two
+// budgets for this and the exit.
+const adminStopTimeout = 5 * time.Second
+
+// shutdown stops taking requests and lets those in flight finish, within
+// the shutdown timeout; then flushes and closes the sink, within a budget
+// of its own (the sink close timeout), so a slow drain cannot leave the
+// sink no time to flush, and a request the drain gave up on still gets
+// the sink's answer; then stops the admin endpoints, which kept answering
+// probes until the sink closed.
 func (a *app) shutdown(cfg config.Config) error {
 	a.admin.Drain()
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
 	var errs []error
-	if err := a.web.Shutdown(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("waiting for in-flight requests: %w", err))
+	drain, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	err := a.web.Shutdown(drain)
+	cancel()
+	if err != nil {
+		errs = append(errs, fmt.Errorf("waiting for in-flight requests (%sSHUTDOWN_TIMEOUT %s): %w", config.Prefix, cfg.ShutdownTimeout, err))
 	}
-	if err := a.sink.Close(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("flushing the sink: %w", err))
+	flush, cancel := context.WithTimeout(context.Background(), cfg.SinkCloseTimeout)
+	err = a.sink.Close(flush)
+	cancel()
+	if err != nil {
+		errs = append(errs, fmt.Errorf("flushing the sink (%sSINK_CLOSE_TIMEOUT %s): %w", config.Prefix, cfg.SinkCloseTimeout, err))
 	}
-	if err := a.adminSrv.Shutdown(ctx); err != nil {
+	stop, cancel := context.WithTimeout(context.Background(), adminStopTimeout)
+	err = a.adminSrv.Shutdown(stop)
+	cancel()
+	if err != nil {
+		_ = a.adminSrv.Close()
 		errs = append(errs, fmt.Errorf("stopping the admin endpoints: %w", err))
 	}
 	return errors.Join(errs...)

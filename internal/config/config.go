@@ -45,7 +45,11 @@ type Config struct {
 	ReadTimeout       time.Duration `env:"READ_TIMEOUT" envDefault:"30s"`
 	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"120s"`
 	ShutdownDelay     time.Duration `env:"SHUTDOWN_DELAY" envDefault:"0s"`
-	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
+	// ShutdownTimeout bounds the wait for requests in flight; the sink's
+	// flush and close come after it, within SinkCloseTimeout, a budget of
+	// their own that a slow drain cannot eat into.
+	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
+	SinkCloseTimeout time.Duration `env:"SINK_CLOSE_TIMEOUT" envDefault:"10s"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`

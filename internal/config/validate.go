@@ -29,6 +29,7 @@ func (c *Config) Validate() error {
 	}{
 		{"READ_HEADER_TIMEOUT", c.ReadHeaderTimeout}, {"READ_TIMEOUT", c.ReadTimeout},
 		{"IDLE_TIMEOUT", c.IdleTimeout}, {"SHUTDOWN_TIMEOUT", c.ShutdownTimeout},
+		{"SINK_CLOSE_TIMEOUT", c.SinkCloseTimeout},
 	} {
 		check(d.v > 0, d.name, "must be a positive duration such as 10s, got %s", d.v)
 	}

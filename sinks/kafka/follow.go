@@ -8,13 +8,16 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/hirebridge/hirebridge/internal/backoff"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // Following pace: how long a fetch waits for records at a partition's end,
-// and the longest wait before asking a broker that is away again.
+// and the shortest and longest waits before asking a broker that is away
+// again.
 const (
 	followMaxWait    = 500 * time.Millisecond
+	followBackoffMin = 100 * time.Millisecond
 	followBackoffMax = 2 * time.Second
 )
 
@@ -94,7 +97,7 @@ func (r *Reader) Follow(ctx context.Context, match func(topic string) bool, from
 // the topic is gone. A broker away is waited for; records removed by
 // retention before they were read are skipped.
 func (r *Reader) followPartition(ctx context.Context, topic string, p int, off int64, out chan<- sinks.Stored, gone chan<- string) {
-	backoff := 100 * time.Millisecond
+	retry := backoff.New(followBackoffMin, followBackoffMax)
 	for ctx.Err() == nil {
 		next, _, err := r.fetch(ctx, topic, p, off, followMaxWait, func(st sinks.Stored, _ int64) (bool, error) {
 			select {
@@ -107,7 +110,7 @@ func (r *Reader) followPartition(ctx context.Context, topic string, p int, off i
 		off = next
 		switch {
 		case err == nil:
-			backoff = 100 * time.Millisecond
+			retry.Reset()
 			continue
 		case ctx.Err() != nil:
 			return
@@ -125,10 +128,7 @@ func (r *Reader) followPartition(ctx context.Context, topic string, p int, off i
 				continue
 			}
 		}
-		select {
-		case <-time.After(backoff):
-			backoff = min(2*backoff, followBackoffMax)
-		case <-ctx.Done():
+		if !retry.Wait(ctx) {
 			return
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/hirebridge/hirebridge/internal/backoff"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -17,9 +18,11 @@ import (
 // partitionWriter.writeBatch retries any temporary or network error,
 // timeouts included). The sink writes again only after a failure that
 // stored nothing (the broker refused the record, or it was never sent), at
-// most maxTries times within the publish's deadline; a write whose answer
-// never came is settled by reading the partition back (resolve.go). The
-// HTTP sender's retry is the retry for everything else.
+// most maxTries times within the publish's deadline, waiting backoffMin to
+// backoffMax between tries (jittered: records that failed together are not
+// written again together, internal/backoff); a write whose answer never
+// came is settled by reading the partition back (resolve.go). The HTTP
+// sender's retry is the retry for everything else.
 const (
 	maxTries   = 3
 	backoffMin = 20 * time.Millisecond
@@ -42,7 +45,7 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 		return sinks.Ack{}, fmt.Errorf("publishing %q: not a Kafka topic name: %w: %w", m.Topic, sinks.ErrRefused, err)
 	}
 	for {
-		if s.isClosed() {
+		if s.gate.Closed() {
 			return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
 		}
 		e, o, r := s.dedup.join(m.ID)
@@ -103,7 +106,7 @@ func (s *Sink) start(ctx context.Context, e *entry, o *op, m *sinks.Message) err
 		s.dedup.finishWrite(e, o, notWritten, err)
 		return err
 	}
-	if !s.startFlight() {
+	if !s.gate.Enter() {
 		<-s.slots
 		err := fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
 		s.dedup.finishWrite(e, o, notWritten, err)
@@ -121,10 +124,10 @@ func (s *Sink) start(ctx context.Context, e *entry, o *op, m *sinks.Message) err
 // settles o. It retries, before deadline, only failures that stored
 // nothing, creating the topic again when the broker lost it.
 func (s *Sink) fly(e *entry, o *op, r kafkago.Message, hasCE bool, deadline time.Time) {
-	defer s.flights.Done()
+	defer s.gate.Leave()
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	backoff := backoffMin
+	retry := backoff.New(backoffMin, backoffMax)
 	for try := 1; ; try++ {
 		a := &attempt{partition: -1}
 		r.WriterData = a
@@ -163,11 +166,8 @@ func (s *Sink) fly(e *entry, o *op, r kafkago.Message, hasCE bool, deadline time
 				}
 				continue
 			}
-			select {
-			case <-time.After(backoff):
-				backoff = min(2*backoff, backoffMax)
+			if retry.Wait(ctx) {
 				continue
-			case <-ctx.Done():
 			}
 		}
 		<-s.slots

@@ -58,7 +58,7 @@ func (r *readiness) reset() { r.stale.Store(true) }
 // the others still pass). The answer is cached briefly so probes do not
 // load the broker.
 func (s *Sink) Ready(ctx context.Context) error {
-	if s.isClosed() {
+	if s.gate.Closed() {
 		return fmt.Errorf("kafka: %w", sinks.ErrClosed)
 	}
 	return s.ready.check(ctx)

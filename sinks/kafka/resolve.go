@@ -12,6 +12,8 @@ import (
 
 	"github.com/rs/zerolog"
 	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/hirebridge/hirebridge/internal/backoff"
 )
 
 // A write whose answer never came (the attempt timed out, the connection
@@ -147,7 +149,7 @@ func (r *resolver) take(tp topicPartition) []*readBack {
 func (r *resolver) run(tp topicPartition) {
 	defer r.wg.Done()
 	var batch []*readBack
-	backoff := readBackoffMin
+	retry := backoff.New(readBackoffMin, readBackoffMax)
 	for failures := 0; ; {
 		batch = append(batch, r.take(tp)...)
 		// Ids the window evicted meanwhile are not worth a read.
@@ -180,17 +182,15 @@ func (r *resolver) run(tp topicPartition) {
 			r.notFound.Add(int64(len(batch) - n))
 			r.log.Info().Str("topic", tp.topic).Int("partition", tp.partition).Int("found", n).Int("not_found", len(batch)-n).
 				Msg("read back records whose write got no answer: found ones are stored, the others will be written on retry")
-			batch, backoff, failures = batch[:0], readBackoffMin, 0
+			batch, failures = batch[:0], 0
+			retry.Reset()
 			continue
 		}
 		if failures++; failures == 1 || failures%30 == 0 {
 			r.log.Warn().Err(err).Str("topic", tp.topic).Int("partition", tp.partition).Int("records", len(batch)).
 				Msg("cannot read back records whose write got no answer yet; their retries wait")
 		}
-		select {
-		case <-time.After(backoff):
-			backoff = min(2*backoff, readBackoffMax)
-		case <-r.ctx.Done():
+		if !retry.Wait(r.ctx) {
 			for _, rb := range batch {
 				r.win.finishRead(rb.e, rb.op, false, errClosedRead)
 			}

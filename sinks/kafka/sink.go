@@ -3,10 +3,10 @@ package kafka
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/hirebridge/hirebridge/internal/closing"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -33,11 +33,11 @@ type Sink struct {
 	// must not pile up abandoned records in memory.
 	slots chan struct{}
 
-	// mu guards closed; publishers share its read lock, so they never wait
-	// for one another, only for Close.
-	mu      sync.RWMutex
-	closed  bool
-	flights sync.WaitGroup
+	// gate counts the records in flight, from their slot to their
+	// outcome, and refuses new ones once Close starts.
+	gate closing.Gate
+	// conns are the transport's connections, which Close ends.
+	conns *connections
 	// cancel stops the transport's background metadata refresh.
 	cancel context.CancelFunc
 }
@@ -59,6 +59,8 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	conns := newConnections()
+	transport.Dial = conns.dial
 	addr := kafkago.TCP(c.Brokers...)
 	client := &kafkago.Client{Addr: addr, Transport: transport, Timeout: attempt}
 	dedup := newWindow(c.DedupSize, c.DedupAge)
@@ -71,6 +73,7 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		dedup:     dedup,
 		resolver:  newResolver(client, dedup, c.Log, attempt),
 		slots:     make(chan struct{}, c.MaxInFlight),
+		conns:     conns,
 		cancel:    cancel,
 	}
 	s.ready.probe = s.probe

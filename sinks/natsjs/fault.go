@@ -203,16 +203,18 @@ func (s *Sink) clearFault(why string) {
 // watch checks the stream on an interval, so a fault is found and cleared
 // without waiting for traffic (readiness keeps traffic away while it
 // fails).
-func (s *Sink) watch() {
+func (s *Sink) watch(stop context.Context) {
 	defer close(s.watchDone)
 	t := time.NewTicker(faultCheckInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-s.watchStop:
+		case <-stop.Done():
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), faultCheckInterval)
+			// Bounded by stop too: Close does not wait out a check
+			// asking a server that does not answer.
+			ctx, cancel := context.WithTimeout(stop, faultCheckInterval)
 			_ = s.check(ctx)
 			cancel()
 		}

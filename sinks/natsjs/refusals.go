@@ -200,7 +200,8 @@ func errorClass(err error) error {
 	case errors.Is(err, nats.ErrPermissionViolation):
 		// The credentials may not publish to the subject (denied.go).
 		return sinks.ErrRefused
-	case errors.Is(err, nats.ErrConnectionClosed):
+	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, jetstream.ErrJetStreamPublisherClosed):
+		// The second: acks still awaited when Close gave up (close.go).
 		return sinks.ErrClosed
 	}
 	return sinks.ErrUnavailable

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/hirebridge/hirebridge/internal/closing"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -34,16 +34,15 @@ type Sink struct {
 	denied *denials
 	// window says which stream the ids in seen were acknowledged by.
 	window window
-	// watchStop ends the watcher; watchDone is closed when it returned.
-	watchStop, watchDone chan struct{}
+	// stopWatch ends the watcher, and a check it is making; watchDone is
+	// closed when it returned.
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
 
-	// closing refuses new publishes once Close starts; pending counts the
-	// publishes Close must wait for before it drains the connection, which
-	// would drop the acks they wait on. Publishers share the read lock, so
-	// they never wait for one another.
-	mu      sync.RWMutex
-	closing bool
-	pending sync.WaitGroup
+	// gate refuses new publishes once Close starts, and lets Close wait
+	// for those in progress before it drains the connection, which would
+	// drop the acks they wait on.
+	gate closing.Gate
 }
 
 // Open connects, makes sure the stream exists and captures the prefix, and
@@ -69,24 +68,21 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		nc.Close()
 		return nil, err
 	}
-	s := &Sink{nc: nc, js: js, cfg: c, denied: denied, seen: newSeen(c.RememberIDs, c.RememberFor), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	s := &Sink{nc: nc, js: js, cfg: c, denied: denied, seen: newSeen(c.RememberIDs, c.RememberFor), stopWatch: stopWatch, watchDone: make(chan struct{})}
 	if info, err := s.streamInfo(ctx); err == nil {
 		s.confirmWindow(info)
 	}
-	go s.watch()
+	go s.watch(watchCtx)
 	return s, nil
 }
 
 // Publish sends m with Nats-Msg-Id set to m.ID and waits for the PubAck.
 func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
-	s.mu.RLock()
-	if s.closing {
-		s.mu.RUnlock()
+	if !s.gate.Enter() {
 		return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
 	}
-	s.pending.Add(1)
-	s.mu.RUnlock()
-	defer s.pending.Done()
+	defer s.gate.Leave()
 
 	if s.rememberedDuplicate(ctx, m.ID) {
 		// This stream acknowledged this id: a re-sent event.
@@ -235,59 +231,3 @@ func (s *Sink) MaxPayload() int64 { return s.nc.MaxPayload() }
 
 // ConnectedURL is the server the connection is on, for logs.
 func (s *Sink) ConnectedURL() string { return s.nc.ConnectedUrlRedacted() }
-
-// Close refuses new publishes, waits for those in progress and for
-// outstanding acks (bounded by ctx), then drains the connection.
-func (s *Sink) Close(ctx context.Context) error {
-	s.mu.Lock()
-	alreadyClosing := s.closing
-	s.closing = true
-	s.mu.Unlock()
-	if !alreadyClosing {
-		close(s.watchStop)
-		<-s.watchDone
-	}
-	if s.nc.IsClosed() {
-		// Acks still outstanding can no longer arrive: waiting for them
-		// would only run out ctx.
-		return nil
-	}
-	published := make(chan struct{})
-	go func() {
-		s.pending.Wait()
-		close(published)
-	}()
-	select {
-	case <-published:
-		// Every caller has its answer. Acks still outstanding are of
-		// publishes whose callers gave up (their deadline passed, or the
-		// server denied the subject and drops the message): nobody waits
-		// for them, and waiting would hold the shutdown up to the ack
-		// timeout.
-	case <-ctx.Done():
-		select {
-		case <-s.js.PublishAsyncComplete():
-		default:
-		}
-	}
-	if !s.nc.IsConnected() {
-		// Reconnecting: there is nothing to drain (publishes fail at once
-		// while disconnected), and the acks still awaited can no longer
-		// come.
-		s.nc.Close()
-		return nil
-	}
-	drained := make(chan struct{})
-	s.nc.SetClosedHandler(func(*nats.Conn) { close(drained) })
-	if err := s.nc.Drain(); err != nil {
-		s.nc.Close()
-		return fmt.Errorf("draining the NATS connection: %w", err)
-	}
-	select {
-	case <-drained:
-		return nil
-	case <-ctx.Done():
-		s.nc.Close()
-		return fmt.Errorf("closing NATS: %w", ctx.Err())
-	}
-}

@@ -2,11 +2,15 @@ package spool_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hirebridge/hirebridge/internal/leakcheck"
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
+	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 	"github.com/hirebridge/hirebridge/sinks/spool"
 )
@@ -47,4 +51,64 @@ func TestCloseLeavesTheRestForTheNextStart(t *testing.T) {
 		t.Fatalf("%d events in the stream after the restart, want %d: %v", len(ids), n, ids)
 	}
 	checkOrder(t, ids)
+}
+
+// The broker stops answering while a publish waits for its ack, and
+// Close's deadline passes meanwhile: Close ends the publish (the broker's
+// sink fails it, and the spool, closed, does not take it), returns soon
+// after its deadline, and leaves none of its goroutines, nor the broker
+// sink's, running, while the broker is still stopped.
+func TestCloseEndsPublishesStuckOnAPausedBroker(t *testing.T) {
+	srv := natstest.Start(t)
+	proxy := natstest.StartProxy(t, srv.Addr().String())
+	before := leakcheck.Take()
+	var logs syncbuf.Buffer
+	// The broker has the whole request to answer: the publish is inside
+	// the broker's sink when Close comes.
+	cfg := spoolConfig(t.TempDir(), 30*time.Second, &logs)
+	cfg.AckTimeout = time.Minute
+	broker := lazy(t, func(ctx context.Context) (sinks.Sink, error) {
+		c := natsConfig(proxy.URL())
+		c.AckTimeout = time.Minute
+		return natsjs.Open(ctx, c)
+	})
+	sp, err := spool.Open(cfg, broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publishWithin(sp, event("app-00", 0), 10*time.Second); err != nil {
+		t.Fatalf("publishing before the pause: %v", err)
+	}
+
+	proxy.Pause()
+	answered := make(chan error, 1)
+	go func() {
+		_, err := publishWithin(sp, event("app-00", 1), time.Minute)
+		answered <- err
+	}()
+	eventually(t, 5*time.Second, "the publish to be in progress", func() bool { return sp.PublishesInside() == 1 })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = sp.Close(ctx)
+	took := time.Since(start)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Close: %v, want its deadline's error", err)
+	}
+	if took > 3*time.Second {
+		t.Errorf("Close took %s with a 300ms deadline", took)
+	}
+	select {
+	case err := <-answered:
+		if err == nil {
+			t.Error("the stuck publish was answered stored or spooled")
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the stuck publish had no answer a second after Close returned")
+	}
+	if left := before.Running(2*time.Second,
+		"github.com/hirebridge/hirebridge/sinks/spool.", "github.com/hirebridge/hirebridge/sinks/natsjs.", "github.com/nats-io/nats.go"); len(left) > 0 {
+		t.Errorf("%d goroutines of the spool or the broker's sink still run after Close returned:\n%s", len(left), left)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hirebridge/hirebridge/internal/backoff"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -12,8 +13,9 @@ const (
 	// readBatch is how many records one read of the store takes.
 	readBatch = 256
 	// Between failed forwards the forwarder waits, doubling from
-	// backoffMin to backoffMax: a broker back after an outage is found
-	// within a second or so, and a broker still away is not flooded.
+	// backoffMin to backoffMax (jittered, internal/backoff): a broker back
+	// after an outage is found within a second or so, and a broker still
+	// away is not flooded.
 	backoffMin = 50 * time.Millisecond
 	backoffMax = time.Second
 )
@@ -24,12 +26,12 @@ const (
 func (sp *Spool) forward(ctx context.Context) {
 	defer close(sp.fwdDone)
 	var after uint64 // the last record handed to the broker
-	backoff := backoffMin
+	retry := backoff.New(backoffMin, backoffMax)
 	paused := false
 	for {
 		if sp.backlog.Load() == 0 {
 			sp.drained()
-			if sp.isClosing() {
+			if sp.gate.Closed() {
 				return
 			}
 			select {
@@ -45,7 +47,7 @@ func (sp *Spool) forward(ctx context.Context) {
 		}
 		if len(entries) == 0 {
 			// Spooled, not committed yet: the write wakes us.
-			if sp.isClosing() {
+			if sp.gate.Closed() {
 				return
 			}
 			select {
@@ -63,7 +65,7 @@ func (sp *Spool) forward(ctx context.Context) {
 				sp.quarantine(e, storedSize(e.raw, e.body), reasonOf(err), err, sp.cfg.Log.Error())
 				continue
 			}
-			if !sp.deliver(ctx, e, m, &paused, &backoff) {
+			if !sp.deliver(ctx, e, m, &paused, retry) {
 				return
 			}
 		}
@@ -83,7 +85,7 @@ func (sp *Spool) check(e entry) (*sinks.Message, error) {
 // deliver publishes m until the broker stores it, or refuses it for good
 // and its dead letter is stored (or, refused too, it is quarantined); only
 // then is the record removed. It reports false when the spool stops.
-func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused *bool, backoff *time.Duration) bool {
+func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused *bool, retry *backoff.Backoff) bool {
 	for {
 		pctx, cancel := context.WithTimeout(ctx, sp.cfg.AckTimeout)
 		_, err := sp.inner.Publish(pctx, m)
@@ -101,10 +103,10 @@ func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused 
 				sp.done(e.seq, Size(m))
 				sp.forwarded.Add(1)
 			}
-			*backoff = backoffMin
+			retry.Reset()
 			return true
 		}
-		if ctx.Err() != nil || sp.isClosing() {
+		if ctx.Err() != nil || sp.gate.Closed() {
 			// Shutting down: the rest waits on disk rather than for the
 			// broker.
 			return false
@@ -114,12 +116,9 @@ func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused 
 				Msg("the broker does not take spooled events; trying again")
 			*paused = true
 		}
-		select {
-		case <-time.After(*backoff):
-		case <-ctx.Done():
+		if !retry.Wait(ctx) {
 			return false
 		}
-		*backoff = min(2**backoff, backoffMax)
 	}
 }
 
@@ -171,10 +170,4 @@ func (sp *Spool) drained() {
 	sp.cfg.Log.Info().Int64("forwarded", sp.forwarded.Load()).
 		Dur("spooling_for", time.Since(time.Unix(0, sp.spoolingSince.Load()))).
 		Msg("the spool is drained: every spooled event is on the broker; events are published directly again")
-}
-
-func (sp *Spool) isClosing() bool {
-	sp.mu.RLock()
-	defer sp.mu.RUnlock()
-	return sp.closing
 }

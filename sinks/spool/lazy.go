@@ -10,6 +10,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/hirebridge/hirebridge/internal/backoff"
+	"github.com/hirebridge/hirebridge/internal/closing"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -34,16 +36,22 @@ type Lazy struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
-	mu     sync.Mutex
-	closed bool
+	// mu orders a sink opened in the background against Close: one that
+	// opens after Close began is closed at once, never published through.
+	mu sync.Mutex
+	// gate refuses publishes once Close began, and lets Close wait for
+	// those that got in.
+	gate closing.Gate
 }
 
 type holder struct{ sinks.Sink }
 
 // OpenLazy tries open once, bounded by timeout. When that fails with an
 // error fatal says no waiting cures (a setting the broker refuses), it
-// returns that error; otherwise it returns at once and keeps trying every
-// retry in the background. Close stops trying. fatal may be nil.
+// returns that error; otherwise it returns at once and keeps trying in the
+// background, every retry or a little sooner (jittered, so bridges that lost
+// the broker together do not knock together). Close stops trying. fatal may
+// be nil.
 func OpenLazy(ctx context.Context, open func(context.Context) (sinks.Sink, error), fatal func(error) bool,
 	timeout, retry time.Duration, log zerolog.Logger) (*Lazy, error) {
 	bg, cancel := context.WithCancel(context.Background())
@@ -74,7 +82,9 @@ func (l *Lazy) try(ctx context.Context) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
+	if l.gate.Closed() {
+		// Nothing was published through it: closing has nothing to wait
+		// for.
 		_ = s.Close(context.Background())
 		return true
 	}
@@ -84,10 +94,11 @@ func (l *Lazy) try(ctx context.Context) bool {
 
 func (l *Lazy) connect(ctx context.Context) {
 	defer close(l.done)
+	// The floor is the ceiling: the broker is asked at the same pace all
+	// along, but never by every bridge at the same instant.
+	retry := backoff.New(l.retry, l.retry)
 	for {
-		select {
-		case <-time.After(l.retry):
-		case <-ctx.Done():
+		if !retry.Wait(ctx) {
 			return
 		}
 		if l.try(ctx) {
@@ -109,6 +120,10 @@ func (l *Lazy) notOpen() error {
 
 // Publish publishes through the broker's sink once it is open.
 func (l *Lazy) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
+	if !l.gate.Enter() {
+		return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
+	}
+	defer l.gate.Leave()
 	h := l.sink.Load()
 	if h == nil {
 		return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, l.notOpen())
@@ -138,15 +153,24 @@ func (l *Lazy) Live() error {
 	return nil
 }
 
-// Close stops connecting and closes the broker's sink if it was opened.
+// Close refuses new publishes, stops connecting, and closes the broker's
+// sink if it was opened: that sink waits for the publishes inside it,
+// bounded by ctx, and ends them when ctx ends first. Close waits for an
+// open in progress, which its own timeout bounds, so no goroutine of the
+// Lazy outlives it.
 func (l *Lazy) Close(ctx context.Context) error {
 	l.mu.Lock()
-	l.closed = true
+	l.gate.Close()
 	l.mu.Unlock()
 	l.cancel()
 	<-l.done
+	var err error
 	if h := l.sink.Load(); h != nil {
-		return h.Close(ctx)
+		err = h.Close(ctx)
 	}
-	return nil
+	// The broker's sink answered every publish that went into it before
+	// its Close returned (sinks.Sink), and those that found it not open
+	// returned at once: what is left is only returning.
+	_ = l.gate.Wait(context.Background())
+	return err
 }

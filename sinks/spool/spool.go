@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/hirebridge/hirebridge/internal/closing"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -52,18 +52,14 @@ type Spool struct {
 	recovery Recovery
 	salvaged *salvagedNotes
 
-	wake      chan struct{}
-	stopFwd   context.CancelFunc
-	fwdDone   chan struct{}
-	fwdCtx    context.Context
-	closeOnce sync.Once
+	wake    chan struct{}
+	stopFwd context.CancelFunc
+	fwdDone chan struct{}
+	fwdCtx  context.Context
 
-	// closing refuses new publishes once Close starts; pending counts the
-	// publishes Close waits for before it closes the store. Publishers
-	// share the read lock and never wait for one another.
-	mu      sync.RWMutex
-	closing bool
-	pending sync.WaitGroup
+	// gate refuses new publishes once Close starts, and lets Close wait
+	// for those in progress before it closes the store.
+	gate closing.Gate
 }
 
 // Open opens the store in cfg.Dir, in front of inner, and starts
@@ -103,14 +99,10 @@ func Open(cfg Config, inner sinks.Sink) (*Spool, error) {
 // within cfg.After, or the spool already holds messages, m is written to
 // the spool and answered Ack{Spooled: true} once synced.
 func (sp *Spool) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
-	sp.mu.RLock()
-	if sp.closing {
-		sp.mu.RUnlock()
+	if !sp.gate.Enter() {
 		return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
 	}
-	sp.pending.Add(1)
-	sp.mu.RUnlock()
-	defer sp.pending.Done()
+	defer sp.gate.Leave()
 
 	var cause error
 	if sp.backlog.Load() == 0 {
@@ -131,63 +123,10 @@ func (sp *Spool) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, erro
 		}
 		cause = err
 	}
-	if err := sp.append(m, cause); err != nil {
+	if err := sp.append(ctx, m, cause); err != nil {
 		return sinks.Ack{}, err
 	}
 	return sinks.Ack{Spooled: true}, nil
-}
-
-// append writes m to the spool behind everything there, and returns once
-// it is synced to disk. cause is why the broker did not take it, or nil
-// when it queued behind others.
-func (sp *Spool) append(m *sinks.Message, cause error) error {
-	n := Size(m)
-	if !sp.reserve(n) {
-		sp.full.Store(true)
-		return fmt.Errorf("publishing %s: %w: the spool is full (%d bytes held, HIREBRIDGE_SPOOL_MAX_BYTES is %d)",
-			m.Topic, sinks.ErrUnavailable, sp.reserved.Load(), sp.cfg.MaxBytes)
-	}
-	// Counted before the write, so messages arriving meanwhile queue
-	// behind this one rather than overtake it.
-	sp.backlog.Add(1)
-	rec, err := encode(m, time.Now())
-	if err == nil {
-		err = sp.store.append(rec, m.Body, n)
-	}
-	if err != nil {
-		sp.backlog.Add(-1)
-		sp.reserved.Add(-n)
-		sp.writeErr.Store(&err)
-		return fmt.Errorf("publishing %s: %w: the broker did not take it and the spool could not store it: %w", m.Topic, sinks.ErrUnavailable, err)
-	}
-	sp.writeErr.Store(nil)
-	if sp.spooling.CompareAndSwap(false, true) {
-		sp.spoolingSince.Store(time.Now().UnixNano())
-		sp.forwarded.Store(0)
-		e := sp.cfg.Log.Warn()
-		if cause != nil {
-			e = e.Err(cause)
-		}
-		e.Dur("after", sp.cfg.After).Msg("the broker did not take an event in time: spooling events to disk (answered 202) until it does")
-	}
-	select {
-	case sp.wake <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-// reserve takes n bytes of MaxBytes, or reports there is no room.
-func (sp *Spool) reserve(n int64) bool {
-	for {
-		cur := sp.reserved.Load()
-		if cur+n > sp.cfg.MaxBytes {
-			return false
-		}
-		if sp.reserved.CompareAndSwap(cur, cur+n) {
-			return true
-		}
-	}
 }
 
 // Ready is 200 while events are accepted: the broker's own readiness, or,
@@ -223,53 +162,6 @@ func (sp *Spool) Live() error {
 
 // Held is how many messages the spool holds on disk, and their bytes.
 func (sp *Spool) Held() (events, bytes int64) { return sp.store.count.Load(), sp.store.bytes.Load() }
-
-// Close refuses new publishes, waits for those in progress, forwards what
-// it can within ctx (stopping at once if the broker does not take it),
-// leaves the rest on disk for the next start, and closes the broker's
-// sink.
-func (sp *Spool) Close(ctx context.Context) error {
-	var err error
-	sp.closeOnce.Do(func() { err = sp.close(ctx) })
-	return err
-}
-
-func (sp *Spool) close(ctx context.Context) error {
-	sp.mu.Lock()
-	sp.closing = true
-	sp.mu.Unlock()
-	published := make(chan struct{})
-	go func() {
-		sp.pending.Wait()
-		close(published)
-	}()
-	select {
-	case <-published:
-	case <-ctx.Done():
-	}
-	// The forwarder ends by itself once the spool is empty or the broker
-	// fails it; the deadline cuts a publish in progress short.
-	select {
-	case sp.wake <- struct{}{}:
-	default:
-	}
-	select {
-	case <-sp.fwdDone:
-	case <-ctx.Done():
-		sp.stopFwd()
-		<-sp.fwdDone
-	}
-	sp.stopFwd()
-	serr := sp.store.close()
-	if n, b := sp.Held(); n > 0 {
-		sp.cfg.Log.Warn().Int64("events", n).Int64("bytes", b).Str("dir", sp.cfg.Dir).
-			Msg("stopping with events in the spool; the next start forwards them")
-	}
-	if serr != nil {
-		serr = fmt.Errorf("closing the spool: %w", serr)
-	}
-	return errors.Join(serr, sp.inner.Close(ctx))
-}
 
 // Recovery is what Open found of the store an earlier run left.
 func (sp *Spool) Recovery() Recovery { return sp.recovery }

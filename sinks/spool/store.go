@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -65,18 +66,24 @@ type store struct {
 	// state keeps the totals beside the file, for the next start to tell
 	// a vanished spool from an empty one.
 	state *stateFile
+
+	// beforeCommit, when set (by tests only), runs before each commit:
+	// it holds the committer as a stalled disk would, or fails the
+	// commit with its error.
+	beforeCommit atomic.Pointer[func() error]
 }
 
-// op is one write: an append (rec set, done waits for the commit), the
-// removal of a forwarded record (seq set, nobody waits), or its move to
-// the quarantine (seq and why set, nobody waits).
+// op is one write: an append (rec set, settled and answered on done by
+// the commit), the removal of a forwarded record (seq set, nobody waits),
+// or its move to the quarantine (seq and why set, nobody waits).
 type op struct {
-	rec  []byte
-	body []byte
-	seq  uint64
-	size int64
-	why  []byte
-	done chan error
+	rec    []byte
+	body   []byte
+	seq    uint64
+	size   int64
+	why    []byte
+	settle func(error)
+	done   chan error
 }
 
 // entry is a record read back for forwarding.
@@ -160,17 +167,55 @@ func openStore(dir string) (*store, error) {
 	return s, nil
 }
 
-// append stores rec and body and returns once they are synced to disk.
-func (s *store) append(rec, body []byte, size int64) error {
-	o := &op{rec: rec, body: body, size: size, done: make(chan error, 1)}
+// append stores rec and body with the next commit, and returns once they
+// are synced to disk, or when ctx ends first. settle is called exactly
+// once with what became of them, nil once synced: by the committer when
+// the write was queued, whether or not the caller still waits. What the
+// caller counted for the record is so settled by its fate, not by how long
+// the caller waited: a record committed after its caller gave up is in the
+// spool, and one that failed is not.
+func (s *store) append(ctx context.Context, rec, body []byte, size int64, settle func(error)) error {
+	o := &op{rec: rec, body: body, size: size, settle: settle, done: make(chan error, 1)}
+	if err := s.queue(ctx, o); err != nil {
+		settle(err)
+		return err
+	}
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-o.done:
+		// Committed meanwhile: the answer stands.
+		return err
+	default:
+		return fmt.Errorf("%w: %w", errUnconfirmed, ctx.Err())
+	}
+}
+
+// errUnconfirmed answers an append whose caller stopped waiting after the
+// write was queued: it may yet be stored, and then forwarded.
+var errUnconfirmed = errors.New("the write to the spool was not confirmed in time (a slow or stalled disk?); it may yet be stored, and then forwarded")
+
+// queue hands o to the committer, unless the store is closed or ctx ends
+// first (the committer is behind: a stalled disk).
+func (s *store) queue(ctx context.Context, o *op) error {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
-		s.mu.RUnlock()
 		return errStoreClosed
 	}
-	s.ops <- o
-	s.mu.RUnlock()
-	return <-o.done
+	if err := ctx.Err(); err != nil {
+		// Not queued: select would pick a ready send half the time.
+		return err
+	}
+	select {
+	case s.ops <- o:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // remove deletes a forwarded record with the next commit; nobody waits for
@@ -226,122 +271,6 @@ func (s *store) close() error {
 	<-s.done
 	s.state.write(s.count.Load(), s.bytes.Load())
 	return s.db.Close()
-}
-
-// commit is the one writer: each round takes every op waiting and commits
-// them in one transaction, which bbolt syncs before Update returns.
-func (s *store) commit() {
-	defer close(s.done)
-	var retry []*op // removals whose commit failed, tried again with the next
-	for first := range s.ops {
-		batch := append(retry, first)
-		retry = nil
-	gather:
-		for len(batch) < maxOpsPerCommit {
-			select {
-			case o, ok := <-s.ops:
-				if !ok {
-					break gather
-				}
-				batch = append(batch, o)
-			default:
-				break gather
-			}
-		}
-		err := s.apply(batch)
-		for _, o := range batch {
-			switch {
-			case o.done != nil:
-				o.done <- err
-			case err != nil:
-				retry = append(retry, o)
-			}
-		}
-	}
-	if len(retry) > 0 {
-		// Closing: one more try for the removals; what fails stays on disk
-		// and is forwarded again at the next start.
-		_ = s.apply(retry)
-	}
-}
-
-// apply commits ops in one transaction and, once it is synced, updates
-// the totals the metrics read.
-func (s *store) apply(ops []*op) error {
-	var count, bytes, oldest, quarantined int64
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		recs, bodies, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketBodies), tx.Bucket(bucketMeta)
-		count, bytes, quarantined = getInt(meta, keyCount), getInt(meta, keyBytes), getInt(meta, keyQuarantined)
-		removed := false
-		for _, o := range ops {
-			if o.rec == nil {
-				k := seqKey(o.seq)
-				rec := recs.Get(k)
-				if rec == nil {
-					continue
-				}
-				if o.why != nil {
-					// Kept in the same transaction that takes it out of
-					// the queue: never deleted before it is elsewhere.
-					if err := tx.Bucket(bucketQuarantine).Put(k, rec); err != nil {
-						return err
-					}
-					if err := tx.Bucket(bucketQuarantineBodies).Put(k, bodies.Get(k)); err != nil {
-						return err
-					}
-					if err := tx.Bucket(bucketQuarantineWhy).Put(k, o.why); err != nil {
-						return err
-					}
-					quarantined++
-				}
-				if err := recs.Delete(k); err != nil {
-					return err
-				}
-				if err := bodies.Delete(k); err != nil {
-					return err
-				}
-				count, bytes, removed = count-1, max(bytes-o.size, 0), true
-				continue
-			}
-			seq, err := recs.NextSequence()
-			if err != nil {
-				return err
-			}
-			k := seqKey(seq)
-			if err := recs.Put(k, o.rec); err != nil {
-				return err
-			}
-			if err := bodies.Put(k, o.body); err != nil {
-				return err
-			}
-			count, bytes = count+1, bytes+o.size
-		}
-		if count <= 0 {
-			// A size guessed for a record that no longer decoded must not
-			// leave bytes behind in an empty spool.
-			count, bytes = 0, 0
-		}
-		oldest = s.oldest.Load()
-		if removed || oldest == 0 || count == 0 {
-			oldest = firstAt(recs)
-		}
-		if err := putInt(meta, keyCount, count); err != nil {
-			return err
-		}
-		if err := putInt(meta, keyQuarantined, quarantined); err != nil {
-			return err
-		}
-		return putInt(meta, keyBytes, bytes)
-	})
-	if err != nil {
-		return err
-	}
-	s.count.Store(count)
-	s.bytes.Store(bytes)
-	s.oldest.Store(oldest)
-	s.quarantined.Store(quarantined)
-	s.state.maybeWrite(count, bytes)
-	return nil
 }
 
 // storedSize is what a stored record counts against MaxBytes: Size of its

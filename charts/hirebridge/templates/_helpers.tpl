@@ -106,6 +106,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
   "HIREBRIDGE_IDLE_TIMEOUT" $c.idleTimeout
   "HIREBRIDGE_SHUTDOWN_DELAY" (printf "%ds" (int $c.shutdownDelaySeconds))
   "HIREBRIDGE_SHUTDOWN_TIMEOUT" (printf "%ds" (int $c.shutdownTimeoutSeconds))
+  "HIREBRIDGE_SINK_CLOSE_TIMEOUT" (printf "%ds" (int $c.sinkCloseTimeoutSeconds))
   "HIREBRIDGE_LOG_LEVEL" $c.logLevel
   "HIREBRIDGE_LOG_FORMAT" $c.logFormat
   "HIREBRIDGE_PPROF" (toString $c.pprof)
@@ -212,9 +213,9 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- if ne (empty $c.kafka.tls.certKey) (empty $c.kafka.tls.keyKey) }}
 {{- fail "config.kafka.tls.certKey and config.kafka.tls.keyKey are set together" }}
 {{- end }}
-{{- $minGrace := add (int $c.shutdownDelaySeconds) (int $c.shutdownTimeoutSeconds) }}
+{{- $minGrace := include "hirebridge.shutdownSeconds" . | int }}
 {{- if and .Values.terminationGracePeriodSeconds (le (int .Values.terminationGracePeriodSeconds) $minGrace) }}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.shutdownDelaySeconds + config.shutdownTimeoutSeconds (%d), or the kubelet kills pods mid-shutdown" (int .Values.terminationGracePeriodSeconds) $minGrace) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.shutdownDelaySeconds + config.shutdownTimeoutSeconds + config.sinkCloseTimeoutSeconds (%d), or the kubelet kills pods mid-shutdown" (int .Values.terminationGracePeriodSeconds) $minGrace) }}
 {{- end }}
 {{- range .Values.extraEnv }}
 {{- if and (regexMatch "(?i)(PASSWORD|TOKEN|SECRET|SEED|CREDENTIAL)" .name) (not (hasSuffix "_FILE" .name)) (hasKey . "value") }}
@@ -223,12 +224,21 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- end }}
 {{- end }}
 
-{{/* The grace period: set, or the shutdown sequence plus room for the process to exit. */}}
+{{/*
+The longest shutdown the settings allow: the delay, the drain's budget, then
+the sink's, one after the other (the binary gives each its own).
+*/}}
+{{- define "hirebridge.shutdownSeconds" -}}
+{{- $c := .Values.config }}
+{{- add (int $c.shutdownDelaySeconds) (int $c.shutdownTimeoutSeconds) (int $c.sinkCloseTimeoutSeconds) }}
+{{- end }}
+
+{{/* The grace period: set, or the shutdown sequence plus room for the admin endpoints' stop (5 s) and the exit. */}}
 {{- define "hirebridge.terminationGracePeriodSeconds" -}}
 {{- if .Values.terminationGracePeriodSeconds }}
 {{- int .Values.terminationGracePeriodSeconds }}
 {{- else }}
-{{- add (int .Values.config.shutdownDelaySeconds) (int .Values.config.shutdownTimeoutSeconds) 10 }}
+{{- add (include "hirebridge.shutdownSeconds" . | int) 10 }}
 {{- end }}
 {{- end }}
 

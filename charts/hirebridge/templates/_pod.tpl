@@ -33,8 +33,9 @@ spec:
   {{- end }}
   securityContext:
     {{- toYaml .Values.podSecurityContext | nindent 4 }}
-  # Above HIREBRIDGE_SHUTDOWN_DELAY + HIREBRIDGE_SHUTDOWN_TIMEOUT, so the
-  # drain finishes before the kubelet sends SIGKILL.
+  # Above HIREBRIDGE_SHUTDOWN_DELAY + HIREBRIDGE_SHUTDOWN_TIMEOUT +
+  # HIREBRIDGE_SINK_CLOSE_TIMEOUT, so the drain and the sink's flush finish
+  # before the kubelet sends SIGKILL.
   terminationGracePeriodSeconds: {{ include "hirebridge.terminationGracePeriodSeconds" . }}
   containers:
     - name: hirebridge
