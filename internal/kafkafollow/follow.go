@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/kafka"
 )
@@ -92,8 +93,8 @@ func matchesATopic(filter, prefix string, topics []string) error {
 func followed(st sinks.Stored) sinks.Stored {
 	hs := make([]sinks.Header, len(st.Headers))
 	for i, h := range st.Headers {
-		if rest, ok := strings.CutPrefix(h.Name, "ce_"); ok {
-			h.Name = "ce-" + rest
+		if rest, ok := strings.CutPrefix(h.Name, events.Kafka.AttributePrefix); ok {
+			h.Name = events.NATS.AttributePrefix + rest
 		}
 		hs[i] = h
 	}

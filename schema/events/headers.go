@@ -22,6 +22,9 @@ const (
 // Headers names the CloudEvents attributes and the bridge's own headers as
 // one broker's binding spells them.
 type Headers struct {
+	// AttributePrefix starts the header of each CloudEvents attribute:
+	// ce- on NATS, ce_ on Kafka.
+	AttributePrefix                                               string
 	SpecVersion, ID, Source, Type, Time, Subject, DataContentType string
 	// DataSchema is the $id of the type's JSON Schema, on documented types.
 	DataSchema string
@@ -39,7 +42,8 @@ var (
 	// percent-encoded (see natsjs.DecodeAttribute, or any conforming
 	// decoder).
 	NATS = Headers{
-		SpecVersion: "ce-specversion", ID: "ce-id", Source: "ce-source", Type: "ce-type",
+		AttributePrefix: "ce-",
+		SpecVersion:     "ce-specversion", ID: "ce-id", Source: "ce-source", Type: "ce-type",
 		Time: "ce-time", Subject: "ce-subject", DataContentType: "ce-datacontenttype", DataSchema: "ce-dataschema",
 		ContentType: "content-type",
 		Validated:   HeaderValidated, Reason: HeaderReason, Detail: HeaderDetail,
@@ -47,7 +51,8 @@ var (
 	// Kafka is the CloudEvents Kafka binding: ce_<attribute>, UTF-8 values;
 	// datacontenttype is content-type.
 	Kafka = Headers{
-		SpecVersion: "ce_specversion", ID: "ce_id", Source: "ce_source", Type: "ce_type",
+		AttributePrefix: "ce_",
+		SpecVersion:     "ce_specversion", ID: "ce_id", Source: "ce_source", Type: "ce_type",
 		Time: "ce_time", Subject: "ce_subject", DataContentType: "content-type", DataSchema: "ce_dataschema",
 		ContentType: "content-type",
 		Validated:   HeaderValidated, Reason: HeaderReason, Detail: HeaderDetail,

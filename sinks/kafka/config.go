@@ -18,6 +18,7 @@ import (
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
 
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -140,11 +141,11 @@ func (c Config) Validate() error {
 	if c.Prefix == "" {
 		return fieldErr("Prefix", "is required")
 	}
-	if err := checkTopic(sinks.DeadLetterTopic(c.Prefix)); err != nil {
+	if err := checkTopic(events.DeadLetterSubject(c.Prefix)); err != nil {
 		return fieldErr("Prefix", "%q does not make a Kafka topic name: %v", c.Prefix, err)
 	}
 	for _, t := range c.KnownTypes {
-		if err := checkTopic(sinks.Topic(c.Prefix, t)); err != nil {
+		if err := checkTopic(events.Subject(c.Prefix, t)); err != nil {
 			return fieldErr("KnownTypes", "%q does not make a Kafka topic name: %v", t, err)
 		}
 	}

@@ -3,6 +3,7 @@ package kafka
 import (
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -15,10 +16,10 @@ func record(m *sinks.Message) kafkago.Message {
 	attrs := m.Attributes()
 	hs := make([]kafkago.Header, 0, len(attrs)+1+len(m.Headers))
 	for _, a := range attrs {
-		hs = append(hs, kafkago.Header{Key: "ce_" + a.Name, Value: []byte(a.Value)})
+		hs = append(hs, kafkago.Header{Key: events.Kafka.AttributePrefix + a.Name, Value: []byte(a.Value)})
 	}
 	if m.Event != nil {
-		hs = append(hs, kafkago.Header{Key: "content-type", Value: []byte(sinks.DataContentType)})
+		hs = append(hs, kafkago.Header{Key: events.Kafka.DataContentType, Value: []byte(events.DataContentType)})
 	}
 	for _, h := range m.Headers {
 		hs = append(hs, kafkago.Header{Key: h.Name, Value: []byte(h.Value)})

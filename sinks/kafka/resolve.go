@@ -14,6 +14,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/hirebridge/hirebridge/internal/backoff"
+	"github.com/hirebridge/hirebridge/schema/events"
 )
 
 // A write whose answer never came (the attempt timed out, the connection
@@ -317,7 +318,7 @@ func (r *resolver) read(tp topicPartition, batch []*readBack) ([]bool, error) {
 			}
 			if len(byID) > 0 {
 				for _, h := range rec.Headers {
-					if h.Key == "ce_id" {
+					if h.Key == events.Kafka.ID {
 						mark(byID[string(h.Value)])
 					}
 				}

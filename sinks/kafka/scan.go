@@ -7,6 +7,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -31,7 +32,7 @@ func (s *Sink) Holding(ctx context.Context, topic string, ids map[string]bool) (
 		return found, nil
 	}
 	err := s.reader().Scan(ctx, topic, time.Time{}, func(st sinks.Stored) (bool, error) {
-		if id := st.Header("ce_id"); ids[id] {
+		if id := st.Header(events.Kafka.ID); ids[id] {
 			found[id] = true
 		}
 		return len(found) < len(ids), nil

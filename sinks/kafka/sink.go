@@ -7,6 +7,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/hirebridge/hirebridge/internal/closing"
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -93,14 +94,14 @@ func (s *Sink) ensureStartTopics(ctx context.Context) error {
 	return nil
 }
 
-func (s *Sink) dlqTopic() string { return sinks.DeadLetterTopic(s.cfg.Prefix) }
+func (s *Sink) dlqTopic() string { return events.DeadLetterSubject(s.cfg.Prefix) }
 
 // startTopics are the dead-letter topic and the topics of the known types.
 func (s *Sink) startTopics() []string {
 	ts := make([]string, 0, 1+len(s.cfg.KnownTypes))
 	ts = append(ts, s.dlqTopic())
 	for _, t := range s.cfg.KnownTypes {
-		ts = append(ts, sinks.Topic(s.cfg.Prefix, t))
+		ts = append(ts, events.Subject(s.cfg.Prefix, t))
 	}
 	return ts
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -26,7 +27,7 @@ const (
 // DeadLetters calls fn for each dead letter stored at or after since, in
 // stream order, up to those stored when the call began.
 func (s *Sink) DeadLetters(ctx context.Context, since time.Time, fn func(sinks.Stored) error) error {
-	return s.read(ctx, sinks.DeadLetterTopic(s.cfg.Prefix), since, false, func(m jetstream.Msg) (bool, error) {
+	return s.read(ctx, events.DeadLetterSubject(s.cfg.Prefix), since, false, func(m jetstream.Msg) (bool, error) {
 		return true, fn(stored(m))
 	})
 }
@@ -41,7 +42,7 @@ func (s *Sink) Holding(ctx context.Context, topic string, ids map[string]bool) (
 		return found, nil
 	}
 	err := s.read(ctx, topic, time.Time{}, true, func(m jetstream.Msg) (bool, error) {
-		if id := DecodeAttribute(m.Headers().Get("ce-id")); ids[id] {
+		if id := DecodeAttribute(m.Headers().Get(events.NATS.ID)); ids[id] {
 			found[id] = true
 		}
 		return len(found) < len(ids), nil

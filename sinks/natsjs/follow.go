@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -107,17 +108,17 @@ func (f *Follower) Follow(ctx context.Context, filter string, fromStart bool, st
 func followed(msg jetstream.Msg) sinks.Stored {
 	st := stored(msg)
 	hs := st.Headers[:0]
-	_, hasContentType := msg.Headers()["content-type"]
+	_, hasContentType := msg.Headers()[events.NATS.ContentType]
 	for _, h := range st.Headers {
 		switch {
 		case strings.HasPrefix(h.Name, "Nats-"):
 			continue
-		case h.Name == "ce-datacontenttype":
+		case h.Name == events.NATS.DataContentType:
 			if hasContentType {
 				continue
 			}
-			h.Name = "content-type"
-		case strings.HasPrefix(h.Name, "ce-"):
+			h.Name = events.NATS.ContentType
+		case strings.HasPrefix(h.Name, events.NATS.AttributePrefix):
 			h.Value = DecodeAttribute(h.Value)
 		}
 		hs = append(hs, h)

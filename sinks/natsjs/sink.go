@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hirebridge/hirebridge/internal/closing"
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -180,8 +181,8 @@ func headers(m *sinks.Message, stream string) nats.Header {
 		set(attributeHeader(a.Name), encodeAttribute(a.Value))
 	}
 	if m.Event != nil {
-		set("ce-datacontenttype", sinks.DataContentType)
-		set("content-type", sinks.DataContentType)
+		set(events.NATS.DataContentType, events.DataContentType)
+		set(events.NATS.ContentType, events.DataContentType)
 	}
 	for _, x := range m.Headers {
 		set(x.Name, x.Value)
@@ -196,21 +197,21 @@ func headers(m *sinks.Message, stream string) nats.Header {
 func attributeHeader(name string) string {
 	switch name {
 	case "specversion":
-		return "ce-specversion"
+		return events.NATS.SpecVersion
 	case "id":
-		return "ce-id"
+		return events.NATS.ID
 	case "source":
-		return "ce-source"
+		return events.NATS.Source
 	case "type":
-		return "ce-type"
+		return events.NATS.Type
 	case "time":
-		return "ce-time"
+		return events.NATS.Time
 	case "subject":
-		return "ce-subject"
+		return events.NATS.Subject
 	case "dataschema":
-		return "ce-dataschema"
+		return events.NATS.DataSchema
 	}
-	return "ce-" + name
+	return events.NATS.AttributePrefix + name
 }
 
 // Ready reports whether a publish can succeed now: connected, the stream

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -25,7 +26,7 @@ func testHeaders(t *testing.T, h Harness) {
 	keyed.Event.DataSchema = "https://hirebridge.dev/schemas/applicant_applied.json"
 	unkeyed := event(h.Prefix()+".company_updated", "id-unkeyed", "", 1)
 	dead := &sinks.Message{
-		Topic: sinks.DeadLetterTopic(h.Prefix()),
+		Topic: events.DeadLetterSubject(h.Prefix()),
 		ID:    "id-dead",
 		Body:  []byte("not json {"),
 		Headers: []sinks.Header{
