@@ -10,8 +10,8 @@ import (
 
 	"github.com/hirebridge/hirebridge/internal/config"
 	"github.com/hirebridge/hirebridge/internal/datadir"
-	"github.com/hirebridge/hirebridge/internal/kafkafollow"
 	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/kafka"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 )
 
@@ -73,7 +73,7 @@ func Follower(cfg config.Config, server, stream string) (sinks.Follower, error) 
 				kc.Brokers = append(kc.Brokers, b)
 			}
 		}
-		f, err := kafkafollow.New(kc, cfg.Bridge.Prefix)
+		f, err := kafka.NewFollower(kc, cfg.Bridge.Prefix)
 		if err != nil {
 			return nil, cfg.VarError(err)
 		}

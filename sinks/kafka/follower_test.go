@@ -1,4 +1,4 @@
-package kafkafollow
+package kafka
 
 import (
 	"strings"

@@ -1,9 +1,8 @@
-// Package kafkafollow is Kafka's sinks.Follower: kafka.Reader.Follow
-// behind the interface the NATS follower (natsjs.Follower) implements, so
-// `hirebridge tail` prints the same lines from either broker. It belongs
-// beside Follow in sinks/kafka, and lives here while that package is being
-// split.
-package kafkafollow
+package kafka
+
+// Kafka's sinks.Follower: Reader.Follow behind the interface the NATS
+// follower (natsjs.Follower) implements, so `hirebridge tail` prints the
+// same lines from either broker.
 
 import (
 	"context"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
-	"github.com/hirebridge/hirebridge/sinks/kafka"
 )
 
 var _ sinks.Follower = (*Follower)(nil)
@@ -20,15 +18,15 @@ var _ sinks.Follower = (*Follower)(nil)
 // Follower follows topics by fetching their partitions directly: no
 // consumer group, so nothing is committed on the cluster.
 type Follower struct {
-	reader  *kafka.Reader
+	reader  *Reader
 	brokers string
 	prefix  string
 }
 
-// New connects with c's settings (brokers, SASL, TLS); prefix is the
-// topics', named when a filter matches none.
-func New(c kafka.Config, prefix string) (*Follower, error) {
-	r, err := kafka.NewReader(c)
+// NewFollower connects with c's settings (brokers, SASL, TLS); prefix is
+// the topics', named when a filter matches none.
+func NewFollower(c Config, prefix string) (*Follower, error) {
+	r, err := NewReader(c)
 	if err != nil {
 		return nil, err
 	}
