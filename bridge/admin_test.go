@@ -17,6 +17,7 @@ import (
 )
 
 func TestLivez(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	check := func(when string) {
 		t.Helper()
@@ -33,6 +34,7 @@ func TestLivez(t *testing.T) {
 }
 
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if r := h.adminGet(t, "/readyz"); r.status != http.StatusOK {
 		t.Fatalf("/readyz %d %s while connected, want 200", r.status, r.body)
@@ -58,6 +60,7 @@ func TestReadyz(t *testing.T) {
 }
 
 func TestAdminRefusesOtherMethods(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, path := range []string{"/livez", "/readyz", "/metrics"} {
 		r := h.do(t, http.MethodPost, h.adm.URL+path, nil, nil)
@@ -68,6 +71,7 @@ func TestAdminRefusesOtherMethods(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	body := payload(t, "applicant_applied")
 	wantOutcome(t, h.post(t, body), "published")
@@ -178,6 +182,7 @@ func (l livenessOf) Live() error                 { return l.err }
 // /livez fails, with the reason, only when the sink says the process
 // cannot recover by itself; readiness is unaffected.
 func TestLivezFailsWhenTheSinkCannotRecover(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		err    error
 		status int
@@ -200,6 +205,7 @@ func TestLivezFailsWhenTheSinkCannotRecover(t *testing.T) {
 
 // The profiler is off unless asked for, and then on the admin mux only.
 func TestProfilingOnlyWhenEnabled(t *testing.T) {
+	t.Parallel()
 	admin := NewAdmin(livenessOf{}, prometheus.NewRegistry())
 	get := func() int {
 		rec := httptest.NewRecorder()

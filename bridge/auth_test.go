@@ -8,6 +8,7 @@ import (
 )
 
 func TestUnauthorized(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withoutBroker())
 	base := h.web.URL + testPath
 	wrong := "tok-3n_Q~x.9+Z" // one letter's case away from the token
@@ -58,6 +59,7 @@ func TestUnauthorized(t *testing.T) {
 }
 
 func TestTokenPlaces(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	base := h.web.URL + testPath
 	cases := []struct {

@@ -16,6 +16,7 @@ import (
 // While the broker is down every event gets a 503 the sender will retry,
 // never a 2xx; once it is back, the same request is stored.
 func TestBrokerDown(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withConfig(func(c *Config) { c.PublishTimeout = 2 * time.Second }))
 	wantOutcome(t, h.post(t, jobAdded(t, "job_before")), "published")
 
@@ -70,6 +71,7 @@ func TestBrokerDown(t *testing.T) {
 // An ack that comes too late is a 503: the sender retries, and the retry of
 // an event the broker did store after all is a duplicate, not a second copy.
 func TestAckTooLate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	impatient := h.sibling(func(c *Config) { c.PublishTimeout, c.RetryAfter = time.Nanosecond, time.Second })
 
@@ -117,6 +119,7 @@ func TestAckTooLate(t *testing.T) {
 // apart from broker failures: nobody heard a 503, and the event may have
 // been stored.
 func TestSenderGoneWhilePublishing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.nats.Stop()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -21,9 +21,20 @@ func budgetedHandler(h *harness, change func(*Config)) (*Handler, *http.ServeMux
 	return handler, mux
 }
 
+// waitingForBudget tells whether a request is queued for a share of b:
+// with one byte free and nobody waiting, that byte can be taken; a waiter
+// keeps everyone else from it, however little it wants.
+func waitingForBudget(b *memoryBudget) bool {
+	if b.sem.TryAcquire(1) {
+		b.sem.Release(1)
+		return false
+	}
+	return true
+}
+
 // While other requests hold the budget, a request waits for its share a
-// moment, then gets 503 with Retry-After; once the budget is free it is
-// served.
+// moment, then gets 503 with Retry-After; a request waiting when the budget
+// is freed is served at once. Not parallel: it measures the waits.
 func TestMemoryBudgetUsedUp(t *testing.T) {
 	h := newHarness(t)
 	const total = 1 << 20
@@ -42,13 +53,21 @@ func TestMemoryBudgetUsedUp(t *testing.T) {
 		t.Errorf("answered after %v; a request waits about %v for its share", waited, budgetWait)
 	}
 
-	// Freed, most likely while the next request waits: it takes its share
-	// and is served.
+	// Freed while the next request waits for its share: it is woken, takes
+	// its share and is served, well before its wait would have run out.
+	// One byte is freed first, too little for any request: taking it fails
+	// only once the request is queued, so the test sees the request
+	// waiting rather than sleeping and hoping it does.
+	handler.budget.sem.Release(1)
 	done := make(chan response, 1)
 	go func() { done <- serveDirect(mux, jobAdded(t, "job_served")) }()
-	time.Sleep(budgetWait / 10)
-	handler.budget.sem.Release(total)
+	eventually(t, 5*time.Second, "the request to wait for its share", func() bool { return waitingForBudget(handler.budget) })
+	freed := time.Now()
+	handler.budget.sem.Release(total - 1)
 	wantOutcome(t, <-done, "published")
+	if woken := time.Since(freed); woken > budgetWait/2 {
+		t.Errorf("served %v after the budget was freed; a waiting request is woken when it is, not when its wait of %v ends", woken, budgetWait)
+	}
 	if n := len(h.messages(t, testPrefix+".job_added")); n != 1 {
 		t.Errorf("%d events stored, want the served one only", n)
 	}
@@ -61,6 +80,7 @@ func TestMemoryBudgetUsedUp(t *testing.T) {
 // A body whose decoding alone needs more than the whole budget can never be
 // served: 413, not a 503 that invites a retry. Nothing is stored.
 func TestMemoryBudgetTooSmallForOneBody(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	const total = 256 << 10
 	handler, mux := budgetedHandler(h, func(c *Config) { c.RequestMemory = total; c.MaxBodyBytes = total / 4 })
@@ -84,6 +104,7 @@ func TestMemoryBudgetTooSmallForOneBody(t *testing.T) {
 // Bodies are charged as they arrive: reading is in the budget too, so a
 // body cannot be read past the budget even before it is decoded.
 func TestMemoryBudgetCoversReading(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	const total = 1 << 20
 	handler, mux := budgetedHandler(h, func(c *Config) { c.RequestMemory = total; c.MaxBodyBytes = total / 4 })

@@ -8,6 +8,7 @@ import (
 )
 
 func TestChallenge(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	cases := []struct {
 		name string
@@ -57,6 +58,7 @@ func TestChallenge(t *testing.T) {
 // published and answered as one. Echoing the challenge would be a 200 for
 // something never stored.
 func TestEventWithChallengeMemberIsPublished(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	doc := decodeObject(t, payload(t, "job_added"))
 	doc["challenge"] = "abc"

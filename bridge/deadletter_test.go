@@ -16,6 +16,7 @@ import (
 // schema relaxed, within the window) would be answered "duplicate" and
 // never stored.
 func TestDeadLetterDoesNotShadowEvent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withConfig(func(c *Config) { c.Strict = true }))
 	body := []byte(`{"event":"candidate_hired","timestamp":"2026-01-30T00:14:56.395Z"}`)
 	wantError(t, h.post(t, body), http.StatusUnprocessableEntity, string(schema.ReasonUnknownType))
@@ -37,6 +38,7 @@ func TestDeadLetterDoesNotShadowEvent(t *testing.T) {
 // A sender retries what it was refused; the dead-letter topic keeps one
 // copy per distinct body within the duplicate window.
 func TestDeadLetterRetriesStoredOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for range 3 {
 		wantError(t, h.post(t, []byte("not json")), http.StatusBadRequest, string(schema.ReasonNotJSON))

@@ -7,6 +7,7 @@ import (
 )
 
 func TestDuplicate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	body := payload(t, "applicant_applied")
 	subject := testPrefix + ".applicant_applied"

@@ -21,6 +21,7 @@ func withRaw(t *testing.T, member string) []byte {
 // Every body that breaks I-JSON is answered 400 with the problem and its
 // path, and kept byte for byte on the dead-letter subject with its reason.
 func TestNotIJSONIsRejected(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	deep := `"deep":` + strings.Repeat("[", schema.MaxDepth) + strings.Repeat("]", schema.MaxDepth)
 	cases := []struct {
@@ -58,6 +59,7 @@ func TestNotIJSONIsRejected(t *testing.T) {
 
 // 32 levels, the top-level object included, are allowed.
 func TestThirtyTwoLevelsArePublished(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	levels := schema.MaxDepth - 1
 	wantOutcome(t, h.post(t, withRaw(t, `"deep":`+strings.Repeat("[", levels)+strings.Repeat("]", levels))), "published")
@@ -67,6 +69,7 @@ func TestThirtyTwoLevelsArePublished(t *testing.T) {
 // U+FFFD) used to share an id, and the second was answered "duplicate" and
 // dropped. Both are now refused, and both are dead-lettered apart.
 func TestInvalidUTF8BodiesAreNotConflated(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	first, second := withRaw(t, "\"note\":\"\xff\xfe\""), withRaw(t, "\"note\":\"\xfe\xff\"")
 	for _, body := range [][]byte{first, second} {

@@ -36,6 +36,7 @@ var personalData = []string{
 }
 
 func TestLogLine(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withoutBroker())
 	id := wantOutcome(t, h.post(t, payload(t, "applicant_applied")), "published")
 
@@ -73,6 +74,7 @@ func TestLogLine(t *testing.T) {
 // Rejections are logged with what the sender did wrong, but not with the
 // payload values that made it wrong.
 func TestLogLineOfRejections(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withoutBroker())
 	email := func(member string, v any) []byte {
 		doc := decodeObject(t, payload(t, "meeting_booked"))
@@ -117,6 +119,7 @@ func TestLogLineOfRejections(t *testing.T) {
 // Answers the sender caused are info, not warnings: a warn-level log stays
 // quiet while senders make mistakes.
 func TestLogLevelOfClientErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withoutBroker(), func(o *harnessOptions) { o.logLevel = zerolog.WarnLevel })
 	wantOutcome(t, h.post(t, jobAdded(t, "job_quiet")), "published")
 	if s := h.logs.String(); s != "" {
@@ -131,6 +134,7 @@ func TestLogLevelOfClientErrors(t *testing.T) {
 // At debug, and only there, a rejection's full detail is logged to help
 // whoever debugs a sender.
 func TestLogDebugDetail(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withoutBroker(), func(o *harnessOptions) { o.logLevel = zerolog.DebugLevel })
 	detail := wantError(t, h.post(t, []byte(`{"event":"a b"}`)), http.StatusUnprocessableEntity, "invalid_event")
 	var found bool
@@ -148,7 +152,8 @@ func TestLogDebugDetail(t *testing.T) {
 }
 
 // Wrong tokens arrive as fast as anyone can send them: their log lines are
-// sampled, a few per second, while /metrics counts every one.
+// sampled, a few per second, while /metrics counts every one. Not
+// parallel: the sampling is by the second, so it measures time.
 func TestUnauthorizedLogIsSampled(t *testing.T) {
 	h := newHarness(t, withoutBroker())
 	const attempts = 200

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"flag"
+	"strconv"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -10,6 +11,7 @@ import (
 func TestMain(m *testing.M) {
 	flag.Parse()
 	shortenFuzzMinimization()
+	raiseParallel(8)
 	// Every test stops what it started: servers, connections, handlers.
 	goleak.VerifyTestMain(m)
 }
@@ -25,6 +27,20 @@ func shortenFuzzMinimization() {
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.fuzzminimizetime" })
 	if f := flag.Lookup("test.fuzzminimizetime"); f != nil && !set {
 		if err := f.Value.Set("1s"); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// raiseParallel lets n parallel tests run at once rather than go test's
+// default of one per CPU, unless -parallel is given: the tests here spend
+// much of their time waiting on a JetStream server and on HTTP round trips.
+// Those that measure time are not parallel.
+func raiseParallel(n int) {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !set {
+		if err := f.Value.Set(strconv.Itoa(n)); err != nil {
 			panic(err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNotAJSONObject(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	cases := []struct {
 		name, body string
@@ -45,6 +46,7 @@ func TestNotAJSONObject(t *testing.T) {
 // A dead letter keeps what the sender said the body was, to help whoever
 // reads the dead-letter topic.
 func TestDeadLetterContentType(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	body := []byte("<xml/>")
 	r := h.do(t, http.MethodPost, h.webhookURL(), bytes.NewReader(body), map[string]string{"Content-Type": "text/xml"})

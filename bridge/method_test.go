@@ -9,6 +9,7 @@ import (
 // The method is checked first: a GET without any token is a 405, not a
 // 401, so a browser opening the URL learns what the endpoint wants.
 func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withoutBroker())
 	body := payload(t, "job_added")
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
@@ -30,6 +31,7 @@ func TestMethodNotAllowed(t *testing.T) {
 // A path deeper than the token is nobody's, and says so in JSON like every
 // other answer.
 func TestExtraPathSegmentIsJSONNotFound(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withoutBroker())
 	r := h.do(t, http.MethodPost, h.webhookURL()+"/extra", bytes.NewReader(payload(t, "job_added")), nil)
 	wantError(t, r, http.StatusNotFound, codeNotFound)

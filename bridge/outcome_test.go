@@ -46,6 +46,7 @@ func handlerOver(t *testing.T, sink sinks.Sink) (*http.ServeMux, *Metrics) {
 // for what the broker stored, 413 for what it never will, 503 with
 // Retry-After for the rest.
 func TestPublishOutcomesBecomeAnswers(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		ack     sinks.Ack

@@ -76,6 +76,7 @@ func serveInBackground(mux http.Handler, req *http.Request) (*httptest.ResponseR
 }
 
 func TestOverloaded(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	cfg := h.cfg
 	cfg.MaxConcurrent = 1
@@ -121,6 +122,7 @@ func TestOverloaded(t *testing.T) {
 // slot: with every slot's worth of senders stuck mid-body, a fast sender is
 // served.
 func TestSlowUploadsDoNotTakeSlots(t *testing.T) {
+	t.Parallel()
 	const slowSenders = 4
 	h := newHarness(t)
 	mux := h.sibling(func(c *Config) { c.MaxConcurrent = 1 })

@@ -11,6 +11,7 @@ import (
 )
 
 func TestPublished(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	doc := decodeObject(t, payload(t, "applicant_applied"))
 	// An offset and a fraction of more than three digits, which the
@@ -74,6 +75,7 @@ func TestPublished(t *testing.T) {
 // Every documented example is published on its own subject, keyed by the
 // entity it is about.
 func TestPublishedExamples(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	entity := func(doc map[string]any, member string) string {
 		obj, _ := doc[member].(map[string]any)
@@ -112,6 +114,7 @@ func TestPublishedExamples(t *testing.T) {
 }
 
 func TestTraceStateWithoutTraceParent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.do(t, http.MethodPost, h.webhookURL(), bytes.NewReader(jobAdded(t, "job_1")), map[string]string{"Tracestate": "rojo=1"})
 	wantOutcome(t, r, "published")
@@ -124,6 +127,7 @@ func TestTraceStateWithoutTraceParent(t *testing.T) {
 }
 
 func TestUnknownEventType(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"event":"candidate_hired","timestamp":"2026-01-30T00:14:56Z","candidate":{"id":"cand_1"},"salary":120000.50}`)
 
 	t.Run("published unvalidated", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestUnprocessableEvent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	withMember := func(name string, v any) []byte {
 		doc := decodeObject(t, payload(t, "job_added"))

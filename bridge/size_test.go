@@ -8,6 +8,7 @@ import (
 )
 
 func TestBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	const limit = 4096
 	h := newHarness(t, withConfig(func(c *Config) { c.MaxBodyBytes = limit }))
 

@@ -16,6 +16,7 @@ import (
 // An event the sink spooled (on local disk, not yet on the broker) is
 // answered 202 spooled with its id, and counted as such.
 func TestSpooledIsAccepted(t *testing.T) {
+	t.Parallel()
 	var published *sinks.Message
 	mux, metrics := handlerOver(t, sinkFunc(func(_ context.Context, m *sinks.Message) (sinks.Ack, error) {
 		published = m
@@ -41,6 +42,7 @@ func (r readiness) Ready(context.Context) error { return r.err }
 // While the sink is degraded but takes events (spooling), /readyz stays
 // 200 and says so; a plain failure is 503.
 func TestReadyzWhileSpooling(t *testing.T) {
+	t.Parallel()
 	admin := NewAdmin(readiness{&sinks.DegradedError{Status: "spooling", Detail: "the broker is unavailable"}}, prometheus.NewRegistry())
 	rec := httptest.NewRecorder()
 	admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))

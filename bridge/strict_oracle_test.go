@@ -151,6 +151,7 @@ func normalizedValue(body []byte) (string, error) {
 // The oracle itself must tell the cases apart, or the fuzz target checks
 // nothing.
 func TestPythonStrictOracle(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{
 		"{\"a\":\"\xff\"}", `{"a":"\ud800"}`, `{"a":"\udc00\ud800"}`, `{"a":1,"a":2}`, `{"a":[{"b":1,"b":1}]}`,
 		`{"a":1e400}`, `{"a":"\u0000"}`, `{"\u0000":1}`,

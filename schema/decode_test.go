@@ -15,6 +15,7 @@ import (
 )
 
 func TestDecodeRejectsWhatIsNotOneObject(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		body string
 		want Reason
@@ -56,6 +57,7 @@ func TestDecodeRejectsWhatIsNotOneObject(t *testing.T) {
 }
 
 func TestDecodeEmptyBodySaysSo(t *testing.T) {
+	t.Parallel()
 	_, rej := Decode(nil)
 	if rej == nil || !strings.Contains(rej.Detail, "empty") {
 		t.Errorf("Decode(nil) = %v; want a detail saying the body is empty", rej)
@@ -63,6 +65,7 @@ func TestDecodeEmptyBodySaysSo(t *testing.T) {
 }
 
 func TestDecodeKeepsNumberText(t *testing.T) {
+	t.Parallel()
 	doc, rej := Decode([]byte(" {\"n\": 1.10, \"big\": 9007199254740993, \"e\": 1.5e308, \"tiny\": 1e-400, \"long\": 1" + strings.Repeat("0", 300) + "}\n\n"))
 	if rej != nil {
 		t.Fatal(rej)
@@ -75,6 +78,7 @@ func TestDecodeKeepsNumberText(t *testing.T) {
 }
 
 func TestChallenge(t *testing.T) {
+	t.Parallel()
 	example, err := os.ReadFile(filepath.Join("testdata", "challenge.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +140,7 @@ func nested(depth int) string {
 }
 
 func TestDecodeHoldsBodiesToIJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body string
 		// field is the JSON pointer the rejection names; detail a part of
@@ -184,6 +189,7 @@ func TestDecodeHoldsBodiesToIJSON(t *testing.T) {
 // What I-JSON allows stays allowed: the rules reject what consumers'
 // parsers read differently, nothing more.
 func TestDecodeAcceptsWhatIJSONAllows(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		nested(MaxDepth),
 		`{"pair":"\ud83d\ude00","raw":"😀","controls":"\u0001\u001f","escaped_nul_text":"\\u0000"}`,
@@ -200,6 +206,7 @@ func TestDecodeAcceptsWhatIJSONAllows(t *testing.T) {
 // invalid byte to U+FFFD, the last of duplicate names) are both refused, so
 // they can never share an id.
 func TestDecodeRewritesNothing(t *testing.T) {
+	t.Parallel()
 	for _, pair := range [][2]string{
 		{"{\"a\":\"\xff\xfe\"}", "{\"a\":\"\xfe\xff\"}"},
 		{`{"a":"\ud800"}`, `{"a":"\udbff"}`},
@@ -216,6 +223,7 @@ func TestDecodeRewritesNothing(t *testing.T) {
 // A rejection's detail quotes neither the body after a bad escape (what
 // jsontext's own message would) nor a long member name in full.
 func TestDecodeDetailsAreBounded(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 10000)
 	for _, body := range []string{
 		`{"a":"\ud800` + long + `"}`,
@@ -234,7 +242,7 @@ func TestDecodeDetailsAreBounded(t *testing.T) {
 
 // The estimate passed to charge must cover what the Document really takes
 // on the heap, for the bodies that cost the most per byte, or the budget
-// would let memory past its cap.
+// would let memory past its cap. Not parallel: it measures the heap.
 func TestDecodeMeteredEstimateCoversTheHeap(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's shadow memory is not what production allocates")
@@ -287,6 +295,7 @@ func manyMembers(n int) string {
 
 // A charge that fails stops decoding with its error, not a rejection.
 func TestDecodeMeteredStopsWhenRefused(t *testing.T) {
+	t.Parallel()
 	refused := errors.New("no memory for you")
 	body := `{"a":[` + strings.Repeat("0,", 50000) + `0]}`
 	calls := 0

@@ -10,6 +10,7 @@ import (
 // read to learn what a field means, and what code generators turn into
 // doc comments, so no property goes without a description, in any file.
 func TestEveryPropertyIsDescribed(t *testing.T) {
+	t.Parallel()
 	files, err := fs.Glob(schemaFiles, "schemas/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no schema files: %v", err)

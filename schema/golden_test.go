@@ -41,6 +41,7 @@ func renderGolden(t *testing.T, ev *Event) []byte {
 // TestNormalizeGolden pins the published body, id and key of every
 // documented example and of the edge cases of normalization. Run with
 // -update after a deliberate change, and read the diff before committing.
+// Not parallel: with -update it writes the files other tests look at.
 func TestNormalizeGolden(t *testing.T) {
 	inputs, err := filepath.Glob(filepath.Join("testdata", "*.input.json"))
 	if err != nil || len(inputs) == 0 {
@@ -82,6 +83,7 @@ func TestNormalizeGolden(t *testing.T) {
 // TestGoldenFilesHaveInputs catches a golden left behind by a renamed or
 // deleted input, which would otherwise pin nothing.
 func TestGoldenFilesHaveInputs(t *testing.T) {
+	t.Parallel()
 	goldens, err := filepath.Glob(filepath.Join("testdata", "*.golden.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +99,7 @@ func TestGoldenFilesHaveInputs(t *testing.T) {
 // TestExamplesMatchSender keeps the copies in testdata equal to the
 // sender's documented examples in the repository's testdata/hirempire.
 func TestExamplesMatchSender(t *testing.T) {
+	t.Parallel()
 	for _, name := range append(KnownTypes(), "challenge") {
 		theirs, err := os.ReadFile(filepath.Join("..", "testdata", "hirempire", name+".json"))
 		if err != nil {

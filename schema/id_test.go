@@ -117,6 +117,7 @@ func writeString(b *bytes.Buffer, rng *rand.Rand, s string) {
 }
 
 func TestEventIDIsDocumentedHash(t *testing.T) {
+	t.Parallel()
 	for name, body := range inputs(t) {
 		ev := mustNormalize(t, body)
 		sum := sha256.Sum256(ev.Body)
@@ -129,6 +130,7 @@ func TestEventIDIsDocumentedHash(t *testing.T) {
 // TestEventIDSameForReserialized: the same event re-sent with other
 // whitespace, key order or string escapes keeps its id and its body.
 func TestEventIDSameForReserialized(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for name, body := range inputs(t) {
 		want := mustNormalize(t, body)
@@ -146,6 +148,7 @@ func TestEventIDSameForReserialized(t *testing.T) {
 // TestEventIDSameForSameInstant: a timestamp (or meeting.scheduled_at)
 // written in another zone or as a Unix time is the same event.
 func TestEventIDSameForSameInstant(t *testing.T) {
+	t.Parallel()
 	for name, body := range inputs(t) {
 		want := mustNormalize(t, body)
 		for _, p := range []loc{{"timestamp"}, {"meeting", "scheduled_at"}} {
@@ -266,6 +269,7 @@ func reflectEqual(t *testing.T, a, b any) bool {
 // break the schema are rejected instead, which is fine; but every leaf must
 // have at least one change that is published.
 func TestEventIDDiffersForAnyChange(t *testing.T) {
+	t.Parallel()
 	for name, body := range inputs(t) {
 		orig := mustNormalize(t, body)
 		seen := map[string]string{orig.ID: "the original"}
@@ -294,6 +298,7 @@ func TestEventIDDiffersForAnyChange(t *testing.T) {
 // each documented example has a change that is published, so no field can
 // escape the id by making every change of it a rejection.
 func TestEventIDMutationsCoverEveryLeaf(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples(t) {
 		orig := mustNormalize(t, ex.body)
 		doc := mustDecode(t, ex.body)

@@ -11,6 +11,7 @@ import (
 // package events, below everything, so it links neither net/http, nor a
 // broker client, nor a package of this module above it.
 func TestKnowsNothingOfHTTPOrBrokers(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {
 		t.Skipf("go list: %v", err)

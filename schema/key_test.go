@@ -5,6 +5,7 @@ import (
 )
 
 func TestEntityKey(t *testing.T) {
+	t.Parallel()
 	const eventID = "00112233445566778899aabbccddeeff"
 	tests := []struct {
 		name, doc, want string
@@ -67,6 +68,7 @@ func TestEntityKey(t *testing.T) {
 // TestEventKeyOfExamples checks Normalize puts the key on the Event: each
 // documented example is keyed by the entity the contract names for its type.
 func TestEventKeyOfExamples(t *testing.T) {
+	t.Parallel()
 	want := map[string]string{
 		"job_added":           "job_kl23mn45op67qr89st",
 		"job_activated":       "job_ab12cd34ef56gh78ij",
@@ -87,6 +89,7 @@ func TestEventKeyOfExamples(t *testing.T) {
 // TestEventKeyFallsBackToID: an event with nothing to key on is keyed by
 // its own id, so it still has a stable partition.
 func TestEventKeyFallsBackToID(t *testing.T) {
+	t.Parallel()
 	ev := mustNormalize(t, []byte(`{"event":"ping","timestamp":"2026-01-30T00:14:56Z"}`))
 	if ev.Key != ev.ID || len(ev.ID) != 32 {
 		t.Errorf("key %q, id %q; want the key to be the id", ev.Key, ev.ID)

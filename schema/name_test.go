@@ -6,6 +6,7 @@ import (
 )
 
 func TestNormalizeNameValid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		raw, want string
 	}{
@@ -40,6 +41,7 @@ func TestNormalizeNameValid(t *testing.T) {
 }
 
 func TestNormalizeNameInvalid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		raw, why string
 	}{
@@ -91,6 +93,7 @@ func TestNormalizeNameInvalid(t *testing.T) {
 // around a letter: nothing accepted can be a wildcard, a space, a path, an
 // empty subject token, or anything but lowercase ASCII.
 func TestNormalizeNameNeverUnsafe(t *testing.T) {
+	t.Parallel()
 	for c := 0; c < 0x10000; c++ {
 		r := string(rune(c))
 		raws := []string{r, "a" + r, "a" + r + "b", r + "a"}

@@ -16,6 +16,7 @@ import (
 var documented = time.Date(2026, 1, 30, 0, 14, 56, 395_000_000, time.UTC)
 
 func TestNormalizeTimeStrings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Time
@@ -76,6 +77,7 @@ func TestNormalizeTimeStrings(t *testing.T) {
 }
 
 func TestNormalizeTimeNumbers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Time
@@ -114,6 +116,7 @@ func TestNormalizeTimeNumbers(t *testing.T) {
 // TestEpochThreshold pins the rule documented in timestamp.go: a number
 // below epochMillisThreshold is seconds, at or above it milliseconds.
 func TestEpochThreshold(t *testing.T) {
+	t.Parallel()
 	if epochMillisThreshold != 1e11 {
 		t.Fatalf("epochMillisThreshold = %v; the README documents 1e11", epochMillisThreshold)
 	}
@@ -153,6 +156,7 @@ func TestEpochThreshold(t *testing.T) {
 }
 
 func TestNormalizeTimeRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   any
 		want error
@@ -227,6 +231,7 @@ func TestNormalizeTimeRejects(t *testing.T) {
 // across the whole range, that any spelling of an instant normalizes to
 // that instant cut to the millisecond, and never to a later one.
 func TestNormalizeTimeTruncates(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	lo := time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC).Unix()
 	hi := time.Date(9999, 12, 30, 0, 0, 0, 0, time.UTC).Unix()

@@ -29,6 +29,7 @@ func typedFor(t *testing.T, name string) any {
 // nothing is lost on the way: re-encoding the typed event gives back every
 // value of the published body. Null may come back absent.
 func TestTypedEventsCoverExamples(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples(t) {
 		ev := mustNormalize(t, ex.body)
 		typed := typedFor(t, ex.name)
@@ -46,6 +47,7 @@ func TestTypedEventsCoverExamples(t *testing.T) {
 // documented types: nulls, number text, unknown fields (which the types
 // drop by design, so they are not checked here).
 func TestTypedEventsRoundTripEdgeCases(t *testing.T) {
+	t.Parallel()
 	for name, body := range inputs(t) {
 		ev := mustNormalize(t, body)
 		if !ev.Validated {
@@ -127,6 +129,7 @@ func isDocumented(p loc) bool {
 // TestTypedEventsDecodePublishedForms: what normalization does for the
 // types holds in the typed values, not only in the JSON.
 func TestTypedEventsDecodePublishedForms(t *testing.T) {
+	t.Parallel()
 	var ae ApplicantEvent
 	if err := json.Unmarshal(mustNormalize(t, mustRead(t, "applicant_applied")).Body, &ae); err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ func keyed(p loc) bool {
 }
 
 func TestKnownTypesAreTheDocumentedOnes(t *testing.T) {
+	t.Parallel()
 	want := []string{"applicant_applied", "cv_upload_completed", "job_activated", "job_added", "job_deactivated", "job_deleted", "meeting_booked"}
 	if got := KnownTypes(); !slices.Equal(got, want) {
 		t.Errorf("KnownTypes() = %v; want %v", got, want)
@@ -62,6 +63,7 @@ func TestKnownTypesAreTheDocumentedOnes(t *testing.T) {
 }
 
 func TestExamplesValidate(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples(t) {
 		for _, strict := range []bool{false, true} {
 			ev, rej := normalize(ex.body, Options{Strict: strict})
@@ -79,6 +81,7 @@ func TestExamplesValidate(t *testing.T) {
 // TestDescriptiveFieldsMayBeNull: the schemas are lenient where consumers
 // do not key, so every other member of every example accepts null.
 func TestDescriptiveFieldsMayBeNull(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples(t) {
 		walk(mustDecode(t, ex.body), nil, func(p loc, _ any) {
 			if len(p) == 0 || keyed(p) {
@@ -100,6 +103,7 @@ func TestDescriptiveFieldsMayBeNull(t *testing.T) {
 // TestKeyedMembersMayNotBeNull is the other side: ids and the objects that
 // hold them are refused as null, at their own path.
 func TestKeyedMembersMayNotBeNull(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples(t) {
 		walk(mustDecode(t, ex.body), nil, func(p loc, _ any) {
 			if len(p) == 0 || !keyed(p) || p.String() == "/event" || p.String() == "/timestamp" {
@@ -120,6 +124,7 @@ func TestKeyedMembersMayNotBeNull(t *testing.T) {
 // sender documents. The detail never echoes the value, which may be
 // personal data.
 func TestEveryDocumentedFieldIsTyped(t *testing.T) {
+	t.Parallel()
 	const secret = "john.doe-secret@example.com"
 	for _, ex := range examples(t) {
 		walk(mustDecode(t, ex.body), nil, func(p loc, v any) {
@@ -152,6 +157,7 @@ func TestEveryDocumentedFieldIsTyped(t *testing.T) {
 }
 
 func TestMissingRequiredIsNamed(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples(t) {
 		objects := required[ex.name]
 		if len(objects) == 0 {
@@ -188,6 +194,7 @@ func TestMissingRequiredIsNamed(t *testing.T) {
 }
 
 func TestSchemaRejections(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		example string
 		at      loc
@@ -233,6 +240,7 @@ func TestSchemaRejections(t *testing.T) {
 // order; the rejection must not follow it, or the same body would name
 // another field on each try.
 func TestSeveralViolationsOneAnswer(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ body, field string }{
 		{`{"event":"job_added","timestamp":"2026-01-30T02:05:17.892Z","company":{"id":1,"name":2},"job":{"id":3,"title":4,"sources":5}}`, "/company/id"},
 		{`{"event":"job_added","timestamp":"2026-01-30T02:05:17.892Z","company":{"id":"c"},"job":{"title":4,"sources":5,"hide_salary":"no"}}`, "/job/hide_salary"},
@@ -252,6 +260,7 @@ func TestSeveralViolationsOneAnswer(t *testing.T) {
 // TestUnknownFieldsAccepted: the sender adds fields without notice; a new
 // member in any object of any example is kept and still validates.
 func TestUnknownFieldsAccepted(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples(t) {
 		doc := mustDecode(t, ex.body)
 		var objects []map[string]any
@@ -276,6 +285,7 @@ func TestUnknownFieldsAccepted(t *testing.T) {
 }
 
 func TestEventAndTimestampRejections(t *testing.T) {
+	t.Parallel()
 	const base = `{"event":"job_added","timestamp":"2026-01-30T02:05:17.892Z","company":{"id":"c"},"job":{"id":"j"}}`
 	tests := []struct {
 		body   string
@@ -325,6 +335,7 @@ func TestEventAndTimestampRejections(t *testing.T) {
 }
 
 func TestUnknownTypes(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"event":"Candidate.Hired","timestamp":"2026-06-01T09:00:00+02:00","candidate":{"id":"cand_1"},"job":"not an object"}`)
 
 	// Published, unvalidated, when strict mode is off: there is no schema
@@ -352,6 +363,7 @@ func TestUnknownTypes(t *testing.T) {
 }
 
 func TestRejectionError(t *testing.T) {
+	t.Parallel()
 	r := &Rejection{Reason: ReasonSchema, Field: "/job/id", Detail: "job_added: /job/id got number, want string"}
 	if got, want := r.Error(), "schema_violation at /job/id: job_added: /job/id got number, want string"; got != want {
 		t.Errorf("Error() = %q; want %q", got, want)
@@ -371,6 +383,7 @@ func TestRejectionError(t *testing.T) {
 }
 
 func TestPointerEscapes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		tokens []string
 		want   string
@@ -402,6 +415,7 @@ func mustRead(t testing.TB, name string) []byte {
 // A rejection says which event it was, once the name was valid, so callers
 // need not look into the document Normalize rewrote.
 func TestRejectionNamesTheEvent(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]string{
 		`{"event":" JOB_ADDED ","timestamp":"2026-01-30T02:05:17Z"}`: "job_added",
 		`{"event":"job_added","timestamp":"never"}`:                  "job_added",

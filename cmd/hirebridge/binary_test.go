@@ -32,32 +32,31 @@ var (
 	buildErr  error
 )
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "hirebridge-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+// raceOptions passes this run's options of the race detector (GORACE), if
+// any, to a process started from the binary, which is built with -race
+// when the tests are: .ci/run drops the detector's sleep at exit, a second
+// that every process a test stops would otherwise add.
+func raceOptions() []string {
+	if v, ok := os.LookupEnv("GORACE"); ok {
+		return []string{"GORACE=" + v}
 	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	return nil
 }
 
 // binary builds the hirebridge binary once per test run, for the tests
 // that need a real process: signals and exit codes.
 func binary(t *testing.T) string {
 	t.Helper()
+	slow(t, "the tests of the built binary (signals, exit codes, the stamped version, the process against each broker), which begin by building it")
 	buildOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
 			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 		}
 		binPath = filepath.Join(binDir, "hirebridge")
-		args := []string{"build", "-ldflags", "-X main.version=" + binaryVersion, "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
+		// Built as the tests were (-race, -trimpath), it reuses the
+		// packages this run compiled.
+		args := append([]string{"build", "-ldflags", "-X main.version=" + binaryVersion, "-o", binPath}, servicetest.BuildFlags()...)
 		cmd := exec.Command(goTool, append(args, ".")...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -71,6 +70,8 @@ func binary(t *testing.T) string {
 }
 
 func TestBinaryVersion(t *testing.T) {
+	slow(t, "the version stamped into the built binary (-ldflags -X), which begins by building it")
+	t.Parallel()
 	out, err := exec.Command(binary(t), "version").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -82,10 +83,12 @@ func TestBinaryVersion(t *testing.T) {
 
 // A bad value exits non-zero with one line on stderr naming the variable.
 func TestBinaryBadConfig(t *testing.T) {
+	slow(t, "the built binary's exit code and one-line error on bad settings")
+	t.Parallel()
 	for _, bad := range []string{"HIREBRIDGE_SINK=foo", "HIREBRIDGE_PUBLISH_TIMEOUT=abc", "HIREBRIDGE_TOPIC_PREFIX=a.>", "HIREBRIDGE_LOG_FORMAT=xml"} {
 		variable, _, _ := strings.Cut(bad, "=")
 		cmd := exec.Command(binary(t))
-		cmd.Env = []string{bad}
+		cmd.Env = append(raceOptions(), bad)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
@@ -114,11 +117,14 @@ func TestBinaryBadConfig(t *testing.T) {
 // a sender was told is stored is in the stream; after the process is gone
 // nothing is acknowledged.
 func TestBinarySIGTERMLosesNothing(t *testing.T) {
+	slow(t, "SIGTERM to the built binary under load: readiness fails, exit 0, nothing acknowledged lost")
+	t.Parallel()
 	const clients = 24
 	broker := natstest.Start(t)
 	env := baseEnv(t, broker.URL())
-	// Long enough to see readiness fail before the listener closes.
-	env["HIREBRIDGE_SHUTDOWN_DELAY"] = "300ms"
+	// Long enough to see readiness fail before the listener closes, even
+	// with the other tests of the run taking the CPU.
+	env["HIREBRIDGE_SHUTDOWN_DELAY"] = "1s"
 
 	proc := startBinary(t, env)
 	cmd, logs, exited, svc := proc.cmd, proc.logs, proc.exited, proc.svc
@@ -220,7 +226,7 @@ func startBinary(t *testing.T, env map[string]string) *process {
 		exited: make(chan struct{}),
 	}
 	p.svc.logs = p.logs
-	p.cmd.Env = environ(env)
+	p.cmd.Env = append(environ(env), raceOptions()...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -72,6 +72,7 @@ func postForSDK(t *testing.T, svc *service) map[string]*sdkWant {
 }
 
 func TestCloudEventsSDKReadsNATS(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	svc := startService(t, baseEnv(t, broker.URL()))
 	want := postForSDK(t, svc)
@@ -93,6 +94,7 @@ func TestCloudEventsSDKReadsNATS(t *testing.T) {
 }
 
 func TestCloudEventsSDKReadsKafka(t *testing.T) {
+	t.Parallel()
 	broker := kafkatest.Start(t)
 	env := baseEnv(t, "")
 	delete(env, "HIREBRIDGE_NATS_URL")

@@ -18,6 +18,7 @@ import (
 )
 
 func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.Load(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +62,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 func TestConfigValues(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.Load([]string{
 		"HIREBRIDGE_PUBLISH_TIMEOUT=1500ms",
 		"HIREBRIDGE_TOPIC_PREFIX=acme.hirempire-prod",
@@ -82,6 +84,7 @@ func TestConfigValues(t *testing.T) {
 
 // Every bad value stops the start with one line naming the variable.
 func TestConfigBadValues(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, value string }{
 		{"PUBLISH_TIMEOUT", "abc"},
 		{"PUBLISH_TIMEOUT", "10"},
@@ -181,6 +184,7 @@ func TestConfigBadValues(t *testing.T) {
 }
 
 func TestConfigSecretFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -248,6 +252,7 @@ func TestConfigSecretFiles(t *testing.T) {
 // A parse error names only the Go field, so the names of fields that can
 // fail to parse (all but strings) must be unique across the parts.
 func TestConfigFieldNamesUnique(t *testing.T) {
+	t.Parallel()
 	seen := map[string]string{}
 	for _, s := range settings.Of(&config.Config{}, config.Prefix) {
 		if s.Value.Kind() == reflect.String {
@@ -277,6 +282,7 @@ func TestConfigFieldNamesUnique(t *testing.T) {
 
 // The logged configuration shows what was chosen, never a secret.
 func TestConfigLogHidesSecrets(t *testing.T) {
+	t.Parallel()
 	secrets := []string{testToken, "nats-password-value", "nats-token-value", "url-password"}
 	cfg, err := config.Load([]string{
 		"HIREBRIDGE_WEBHOOK_TOKEN=" + secrets[0],
@@ -321,6 +327,7 @@ func TestConfigLogHidesSecrets(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	for _, arg := range []string{"version", "--version"} {
 		var out bytes.Buffer
 		if err := run(context.Background(), []string{arg}, nil, &out); err != nil {
@@ -341,6 +348,7 @@ func TestVersion(t *testing.T) {
 // each one. Both come from the same fields, so a new setting cannot be
 // left out of either.
 func TestConfigCommandAndREADME(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"config"}, []string{
 		"HIREBRIDGE_NATS_PASSWORD=hunter2-secret",

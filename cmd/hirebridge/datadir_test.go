@@ -17,13 +17,15 @@ import (
 // keeps what it stored. Two embedded servers on one store each overwrite
 // what the other wrote.
 func TestDataDirOneProcessAtATime(t *testing.T) {
+	slow(t, "a second built binary refused a data directory in use")
+	t.Parallel()
 	dataDir := t.TempDir()
 	env := embeddedEnv(t, dataDir)
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
 	first := startBinary(t, env)
 
 	second := exec.Command(binary(t))
-	second.Env = environ(env)
+	second.Env = append(environ(env), raceOptions()...)
 	var stdout, stderr bytes.Buffer
 	second.Stdout, second.Stderr = &stdout, &stderr
 	done := make(chan error, 1)

@@ -19,6 +19,8 @@ const machineNATS = "nats://127.0.0.1:4222"
 // server, as a deployment would against an external one. Each run uses a
 // stream and prefix of its own, so runs never see each other's events, and
 // removes its stream at the end.
+//
+// Not parallel: it uses the machine's server on 127.0.0.1:4222.
 func TestEndToEndMachineNATS(t *testing.T) {
 	nc, err := nats.Connect(machineNATS, nats.Timeout(time.Second), nats.MaxReconnects(0))
 	if err != nil {

@@ -37,6 +37,7 @@ func embeddedURL(t *testing.T, dataDir string) string {
 }
 
 func TestEmbeddedExplicitAddrTaken(t *testing.T) {
+	t.Parallel()
 	held, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +59,8 @@ func TestEmbeddedExplicitAddrTaken(t *testing.T) {
 }
 
 // With the default address taken (by the machine's own NATS server, or by
-// the test when there is none) the embedded server takes a free port.
+// the test when there is none) the embedded server takes a free port. Not
+// parallel: it holds or relies on 127.0.0.1:4222.
 func TestEmbeddedDefaultAddrFallsBack(t *testing.T) {
 	// Never stop whatever holds the port: only hold it when nobody does.
 	if l, err := net.Listen("tcp", "127.0.0.1:4222"); err == nil {
@@ -88,6 +90,7 @@ func TestEmbeddedDefaultAddrFallsBack(t *testing.T) {
 // The embedded default stores on disk: events survive a restart of the
 // service, and so does the duplicate window.
 func TestEmbeddedSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	dataDir := t.TempDir()
 	env := embeddedEnv(t, dataDir)
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
@@ -123,6 +126,7 @@ func TestEmbeddedSurvivesRestart(t *testing.T) {
 // The largest body limit the configuration accepts still fits the embedded
 // server's message limit, headers included.
 func TestEmbeddedLargestBodyLimit(t *testing.T) {
+	t.Parallel()
 	env := embeddedEnv(t, t.TempDir())
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
 	env["HIREBRIDGE_MAX_BODY_BYTES"] = strconv.Itoa(config.MaxBodyBytes)
@@ -138,6 +142,7 @@ func TestEmbeddedLargestBodyLimit(t *testing.T) {
 // window is a minute, half JetStream's own default, since each event in it
 // costs memory.
 func TestEmbeddedStreamLimits(t *testing.T) {
+	t.Parallel()
 	dataDir := t.TempDir()
 	env := embeddedEnv(t, dataDir)
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"

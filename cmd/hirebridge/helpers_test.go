@@ -37,6 +37,16 @@ type service struct {
 	bound chan [2]string
 }
 
+// slow skips t under -short (go test -short ./..., the fast local loop),
+// saying what it covers: the tests that take seconds, such as outages, load
+// and damaged spools, are left to the full run.
+func slow(t testing.TB, covers string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skips " + covers)
+	}
+}
+
 // freeAddr returns a loopback address nobody listens on right now.
 func freeAddr(t testing.TB) string {
 	t.Helper()

@@ -15,6 +15,8 @@ import (
 // key and the CloudEvents Kafka headers; the same event again is answered as
 // a duplicate without a second record.
 func TestBinaryKafkaEndToEnd(t *testing.T) {
+	slow(t, "the built binary end to end on Kafka")
+	t.Parallel()
 	broker := kafkatest.Start(t)
 	env := baseEnv(t, "")
 	delete(env, "HIREBRIDGE_NATS_URL")

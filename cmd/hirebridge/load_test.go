@@ -46,6 +46,8 @@ func loadClient(conns int) *http.Client {
 }
 
 func TestServeConcurrentDistinct(t *testing.T) {
+	slow(t, "the load test: 1,000 distinct events from 32 senders, each stored once")
+	t.Parallel()
 	const events, clients = 1000, 32
 	broker := natstest.Start(t)
 	svc := startService(t, baseEnv(t, broker.URL()))
@@ -145,6 +147,8 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 // get 503 and readiness fails; no sender is told an event was stored that
 // is not; publishing resumes by itself.
 func TestServeBrokerOutage(t *testing.T) {
+	slow(t, "the broker outage under load: 503s while away, nothing acknowledged lost, publishing resumed")
+	t.Parallel()
 	const clients = 16
 	broker := natstest.Start(t)
 	env := baseEnv(t, broker.URL())

@@ -12,6 +12,7 @@ import (
 // What an operator reads at start: variables of the other sink are named
 // as ignored, not silently dropped, and durations carry their units.
 func TestStartupLogForOperators(t *testing.T) {
+	t.Parallel()
 	env := embeddedEnv(t, t.TempDir())
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
 	env["HIREBRIDGE_KAFKA_BROKERS"] = "kafka:9092"
@@ -27,6 +28,7 @@ func TestStartupLogForOperators(t *testing.T) {
 // Console logs carry colour codes only on a terminal; in a file or a pipe
 // they would be noise.
 func TestConsoleLogsPlainOffTerminal(t *testing.T) {
+	t.Parallel()
 	env := embeddedEnv(t, t.TempDir())
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
 	env["HIREBRIDGE_LOG_FORMAT"] = "console"
@@ -40,7 +42,8 @@ func TestConsoleLogsPlainOffTerminal(t *testing.T) {
 }
 
 // Hints name the command the user typed: `go run` for a temporary build,
-// the binary otherwise.
+// the binary otherwise. Not parallel: it changes os.Args[0], which a
+// service started in process on the embedded server reads.
 func TestSelfCommand(t *testing.T) {
 	saved := os.Args[0]
 	defer func() { os.Args[0] = saved }()

@@ -168,7 +168,8 @@ func labelledValue(t *testing.T, admin, series string) float64 {
 // gets 413, both at once (not at the end of the publish timeout), and the
 // other events are published in order around them, readiness unharmed.
 // Once the operator grants the topic, replay publishes the kept event
-// whole, as it was accepted.
+// whole, as it was accepted. Not parallel: it measures how long the
+// refusals take.
 func TestKafkaRefusalsOnTheWebhook(t *testing.T) {
 	broker := kafkatest.Start(t, kfake.EnableSASL(), kfake.EnableACLs(),
 		kfake.Superuser("PLAIN", kafkaAdmin, kafkaAdminPass), kfake.User("PLAIN", kafkaBridge, kafkaBridgePass))
@@ -220,7 +221,8 @@ func TestKafkaRefusalsOnTheWebhook(t *testing.T) {
 			}
 		}
 	}
-	// Readiness is cached for a second: look over a few periods.
+	// Readiness is cached for a second: look over a few periods. The
+	// sleeps are the span watched, not a wait for something to happen.
 	for range 3 {
 		if status, body := get(svc.admin + "/readyz"); status != http.StatusOK {
 			t.Errorf("/readyz after the refusals: %d %s, want 200: the broker takes the other events", status, body)
@@ -322,6 +324,7 @@ type exportedLine struct {
 // quarantine, which `hirebridge spool list` and `export` show once the
 // service stopped. Nothing is lost.
 func TestKafkaRefusalsThroughTheSpool(t *testing.T) {
+	t.Parallel()
 	broker := kafkatest.StartProcess(t, kafkatest.SASLPlain(kafkaAdmin, kafkaAdminPass, kafkaBridge+":"+kafkaBridgePass))
 	refusingKafka(t, broker.Addr())
 	env := refusingKafkaEnv(t, broker.Addr())

@@ -96,7 +96,8 @@ func oversized(t *testing.T, n int) []byte {
 // dead_lettered, an event over the stream's limit gets 413 at once (not
 // 503 for ever), and everything else is published in order around them.
 // Once the operator grants the subject, replay publishes the kept event
-// whole, as it was accepted.
+// whole, as it was accepted. Not parallel: it measures how long the
+// refusals take.
 func TestRefusalsOnTheWebhook(t *testing.T) {
 	srv, admin := refusingBroker(t)
 	env := refusingEnv(t, srv)
@@ -211,6 +212,7 @@ func TestRefusalsOnTheWebhook(t *testing.T) {
 // quarantine, the others forwarded in order: nothing answered 2xx is lost,
 // and nothing blocks the events behind a refused one.
 func TestRefusalsThroughTheSpool(t *testing.T) {
+	t.Parallel()
 	srv, admin := refusingBroker(t)
 	env := refusingEnv(t, srv)
 	for k, v := range spoolEnv(t, srv.URL()) {

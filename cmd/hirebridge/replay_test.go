@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hirebridge/hirebridge/internal/datadir"
 	"github.com/hirebridge/hirebridge/internal/replay"
@@ -91,6 +95,7 @@ func withEnv(env map[string]string, kv ...string) map[string]string {
 // event is published as the handler would have, and a second run, past
 // JetStream's duplicate window, publishes nothing again.
 func TestReplayNATS(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	env := baseEnv(t, broker.URL())
 	env["HIREBRIDGE_STRICT"] = "true"
@@ -100,6 +105,8 @@ func TestReplayNATS(t *testing.T) {
 	postRejected(t, svc, unknownFirst, "unknown_event_type")
 	postRejected(t, svc, badTimestamp, "invalid_timestamp")
 	between := time.Now()
+	// The next dead letter is stored after between, even in the
+	// milliseconds Kafka timestamps records in.
 	time.Sleep(10 * time.Millisecond)
 	postRejected(t, svc, unknownSecond, "unknown_event_type")
 	rated := func() []storedMsg {
@@ -173,7 +180,7 @@ func TestReplayNATS(t *testing.T) {
 		t.Errorf("replayed body %s, want %s", m.Data, want)
 	}
 
-	time.Sleep(250 * time.Millisecond) // past the duplicate window
+	waitPastDuplicateWindow(t, broker.URL(), "HIREMPIRE")
 	wantOutcomes(t, "again", runReplay(t, lax), 3, map[string]int{"already_published": 2, "rejected": 1})
 	if n := len(rated()); n != 2 {
 		t.Errorf("the second run left %d events, want 2", n)
@@ -210,9 +217,43 @@ func TestReplayNATS(t *testing.T) {
 	}
 }
 
+// waitPastDuplicateWindow waits until JetStream has forgotten every message
+// id the stream stored so far, rather than sleeping for its window and
+// hoping: it stores a probe with an id of its own, on a subject of its own,
+// and sends it again until the stream takes it as new. JetStream forgets
+// ids in the order it stored them, so by then it has forgotten every one
+// stored before the probe.
+func waitPastDuplicateWindow(t *testing.T, url, stream string) {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	id := "window-probe-" + rand.Text()
+	probe := func() bool {
+		ack, err := js.Publish(ctx, "hirempire.window_probe", nil, jetstream.WithMsgID(id), jetstream.WithExpectStream(stream))
+		if err != nil {
+			t.Fatalf("probing the duplicate window: %v", err)
+		}
+		return !ack.Duplicate
+	}
+	if !probe() {
+		t.Fatalf("the probe %s was a duplicate at once", id)
+	}
+	waitFor(t, 20*time.Second, "JetStream's duplicate window to pass", probe)
+}
+
 // Replay on Kafka: the same, where only the topic itself can tell what was
 // published before (the sink's duplicate window lives in one process).
 func TestReplayKafka(t *testing.T) {
+	t.Parallel()
 	broker := kafkatest.Start(t)
 	env := baseEnv(t, "")
 	delete(env, "HIREBRIDGE_NATS_URL")
@@ -223,6 +264,8 @@ func TestReplayKafka(t *testing.T) {
 	postRejected(t, svc, unknownFirst, "unknown_event_type")
 	postRejected(t, svc, badTimestamp, "invalid_timestamp")
 	between := time.Now()
+	// The next dead letter is stored after between, even in the
+	// milliseconds Kafka timestamps records in.
 	time.Sleep(10 * time.Millisecond)
 	postRejected(t, svc, unknownSecond, "unknown_event_type")
 
@@ -261,6 +304,8 @@ func TestReplayKafka(t *testing.T) {
 // With the embedded default, replay works while the service runs (through
 // its server) and while it is stopped (taking the data directory itself).
 func TestBinaryReplayEmbedded(t *testing.T) {
+	slow(t, "replay by the built binary on the embedded server, running and stopped")
+	t.Parallel()
 	dataDir := t.TempDir()
 	env := embeddedEnv(t, dataDir)
 	env["HIREBRIDGE_NATS_EMBEDDED_ADDR"] = "127.0.0.1:0"
@@ -268,6 +313,8 @@ func TestBinaryReplayEmbedded(t *testing.T) {
 	proc := startBinary(t, env)
 	postRejected(t, proc.svc, unknownFirst, "unknown_event_type")
 	between := time.Now()
+	// The next dead letter is stored after between, even in the
+	// milliseconds Kafka timestamps records in.
 	time.Sleep(10 * time.Millisecond)
 	postRejected(t, proc.svc, unknownSecond, "unknown_event_type")
 
@@ -275,7 +322,7 @@ func TestBinaryReplayEmbedded(t *testing.T) {
 	replayBinary := func(args ...string) replay.Summary {
 		t.Helper()
 		cmd := exec.Command(binary(t), append([]string{"replay", "-json"}, args...)...)
-		cmd.Env = environ(lax)
+		cmd.Env = append(environ(lax), raceOptions()...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()

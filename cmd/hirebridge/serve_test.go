@@ -79,6 +79,7 @@ func wantKey(t testing.TB, m map[string]any) string {
 }
 
 func TestServeDocumentedExamples(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	svc := startService(t, baseEnv(t, broker.URL()))
 	ids := postExamples(t, svc, broker.URL(), "HIREMPIRE", "hirempire")
@@ -159,6 +160,7 @@ func postExamples(t *testing.T, svc *service, natsURL, stream, prefix string) ma
 }
 
 func TestServeDuplicates(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	svc := startService(t, baseEnv(t, broker.URL()))
 	body := example(t, "meeting_booked.json")
@@ -195,6 +197,7 @@ func TestServeDuplicates(t *testing.T) {
 }
 
 func TestServeChallengeAndRejections(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	svc := startService(t, baseEnv(t, broker.URL()))
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 	"github.com/hirebridge/hirebridge/sinks/spool"
 )
@@ -51,6 +52,39 @@ func leaveSpool(t *testing.T, n int) spoolLeftBehind {
 	return left
 }
 
+// copy is the same spool for a test of its own, which damages it: the data
+// directory copied, a broker of its own, stopped as the first was. Writing
+// the spool (an outage, a service, 500 posts) is the slow part of these
+// tests; each damage starts from a copy of one.
+func (l spoolLeftBehind) copy(t *testing.T) spoolLeftBehind {
+	t.Helper()
+	broker := natstest.Start(t)
+	broker.Stop()
+	env := spoolEnv(t, broker.URL())
+	from, to := l.env["HIREBRIDGE_DATA_DIR"], env["HIREBRIDGE_DATA_DIR"]
+	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o750)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o640)
+	})
+	if err != nil {
+		t.Fatalf("copying the spool: %v", err)
+	}
+	return spoolLeftBehind{env: env, broker: broker, ids: l.ids, dir: filepath.Join(to, "spool")}
+}
+
 // restart brings the broker back and starts the service on the damaged
 // spool; it must start and be ready whatever the damage.
 func (l spoolLeftBehind) restart(t *testing.T) *service {
@@ -68,7 +102,7 @@ func (l spoolLeftBehind) genuine(t *testing.T) int {
 	_, count := byID(msgs)
 	for _, m := range msgs {
 		id := m.Header.Get("ce-id")
-		if !l.ids[id] || sinks.ContentID(m.Data) != id {
+		if !l.ids[id] || events.ContentID(m.Data) != id {
 			t.Errorf("the broker holds %s on %s, which was never accepted as it is: %q", id, m.Subject, m.Data)
 		}
 		if count[id] != 1 {
@@ -114,8 +148,12 @@ const leftEvents = 500
 // one JSON error line, publishes no garbage, and what the file still holds
 // is forwarded, by the bridge itself or by `hirebridge spool salvage`.
 func TestBinarySpoolDamage(t *testing.T) {
+	slow(t, "the spool file damaged four ways, 500 events each, through restarts and salvage")
+	t.Parallel()
+	left := leaveSpool(t, leftEvents)
 	t.Run("truncated to nothing", func(t *testing.T) {
-		l := leaveSpool(t, leftEvents)
+		t.Parallel()
+		l := left.copy(t)
 		if err := os.Truncate(filepath.Join(l.dir, spool.FileName), 0); err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +170,8 @@ func TestBinarySpoolDamage(t *testing.T) {
 	})
 
 	t.Run("truncated to half", func(t *testing.T) {
-		l := leaveSpool(t, leftEvents)
+		t.Parallel()
+		l := left.copy(t)
 		path := filepath.Join(l.dir, spool.FileName)
 		fi, _ := os.Stat(path)
 		if err := os.Truncate(path, fi.Size()/2); err != nil {
@@ -170,7 +209,8 @@ func TestBinarySpoolDamage(t *testing.T) {
 	})
 
 	t.Run("flipped bytes in data pages", func(t *testing.T) {
-		l := leaveSpool(t, leftEvents)
+		t.Parallel()
+		l := left.copy(t)
 		path := filepath.Join(l.dir, spool.FileName)
 		raw, err := os.ReadFile(path)
 		if err != nil {
@@ -203,7 +243,8 @@ func TestBinarySpoolDamage(t *testing.T) {
 	})
 
 	t.Run("records of an unknown version", func(t *testing.T) {
-		l := leaveSpool(t, leftEvents)
+		t.Parallel()
+		l := left.copy(t)
 		db, err := bolt.Open(filepath.Join(l.dir, spool.FileName), 0o640, nil)
 		if err != nil {
 			t.Fatal(err)

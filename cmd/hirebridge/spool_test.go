@@ -99,6 +99,13 @@ func (s *senders) run(t testing.TB, url string, keys int, stop <-chan struct{}) 
 	wg.Wait()
 }
 
+// published is how many events were answered 200 published, not spooled.
+func (s *senders) published() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.stored) - s.spooled
+}
+
 // checkStream fails unless every id is in the stream exactly once and
 // each job's events are in the order they were sent; it returns how many
 // messages the stream holds.
@@ -144,6 +151,7 @@ func metricValue(t testing.TB, admin, name string) float64 {
 
 // With the embedded server the spool is refused at start, saying why.
 func TestSpoolNeedsAnExternalBroker(t *testing.T) {
+	t.Parallel()
 	_, err := config.Load([]string{"HIREBRIDGE_SPOOL=true"})
 	if err == nil || !strings.Contains(err.Error(), "HIREBRIDGE_SPOOL:") || !strings.Contains(err.Error(), "embedded") {
 		t.Errorf("spool with the embedded server: %v, want an error naming HIREBRIDGE_SPOOL and why", err)
@@ -163,6 +171,8 @@ func TestSpoolNeedsAnExternalBroker(t *testing.T) {
 // 5xx, readiness stays 200 saying events are spooled, and afterwards every
 // event answered 2xx is in the stream exactly once, in order per job.
 func TestSpoolOutageLosesNothing(t *testing.T) {
+	slow(t, "the spool through a 3 s NATS outage under load: no 5xx, every 2xx event stored once, in order")
+	t.Parallel()
 	broker := natstest.Start(t)
 	svc := startService(t, spoolEnv(t, broker.URL()))
 	var s senders
@@ -172,7 +182,8 @@ func TestSpoolOutageLosesNothing(t *testing.T) {
 		defer close(done)
 		s.run(t, svc.webhookURL(), 8, stop)
 	}()
-	time.Sleep(500 * time.Millisecond)
+	// Every sender is served by the broker before it goes.
+	waitFor(t, 10*time.Second, "events published before the outage", func() bool { return s.published() >= 40 })
 	broker.Stop()
 	waitFor(t, 5*time.Second, "events to be spooled", func() bool {
 		return metricValue(t, svc.admin, "hirebridge_spool_events") > 0
@@ -181,9 +192,13 @@ func TestSpoolOutageLosesNothing(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, "spooling") {
 		t.Errorf("/readyz during the outage: %d %s, want 200 saying events are spooled", status, body)
 	}
+	// The outage itself, the thing under test: a fixed time, not a
+	// condition.
 	time.Sleep(2500 * time.Millisecond)
 	broker.Restart(t)
-	time.Sleep(500 * time.Millisecond)
+	// Senders go on while the spool forwards what it holds.
+	after := s.sent.Load()
+	waitFor(t, 10*time.Second, "events posted while the spool forwards", func() bool { return s.sent.Load() >= after+40 })
 	close(stop)
 	<-done
 	waitFor(t, 15*time.Second, "the spool to drain", func() bool {
@@ -209,6 +224,7 @@ func TestSpoolOutageLosesNothing(t *testing.T) {
 // A full spool answers 503 with Retry-After, as without a spool, and
 // readiness fails.
 func TestSpoolFullIs503(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	env := spoolEnv(t, broker.URL())
 	env["HIREBRIDGE_SPOOL_MAX_BYTES"] = "8000"
@@ -237,8 +253,9 @@ func TestSpoolFullIs503(t *testing.T) {
 // killed while events are spooled, restarted while the broker is still
 // down, takes more; killed again while forwarding, it forwards the rest
 // after the next start. Every event answered 2xx ends in the stream once,
-// in order.
+// in order. Not parallel: it measures how long SIGTERM takes.
 func TestBinarySpoolSurvivesSIGTERMAndKill9(t *testing.T) {
+	slow(t, "the spooling binary through SIGTERM and two kill -9s, 300 events forwarded after")
 	broker := natstest.Start(t)
 	env := spoolEnv(t, broker.URL())
 	events := newKeyedEvents(t)

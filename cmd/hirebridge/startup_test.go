@@ -36,6 +36,7 @@ func startError(t *testing.T, env map[string]string) string {
 }
 
 func TestStartListenerTaken(t *testing.T) {
+	t.Parallel()
 	held, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +68,7 @@ func TestStartListenerTaken(t *testing.T) {
 // An existing stream that does not capture the prefix stops the start with
 // advice, rather than publishing where no consumer looks.
 func TestStartStreamMismatch(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	nc, err := nats.Connect(broker.URL())
 	if err != nil {
@@ -91,6 +93,7 @@ func TestStartStreamMismatch(t *testing.T) {
 }
 
 func TestStartBrokerUnreachable(t *testing.T) {
+	t.Parallel()
 	env := baseEnv(t, "nats://"+freeAddr(t))
 	if msg := startError(t, env); !strings.Contains(msg, "NATS") {
 		t.Errorf("error %q does not say NATS is unreachable", msg)

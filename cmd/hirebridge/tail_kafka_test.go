@@ -27,6 +27,7 @@ func kafkaEnv(t *testing.T, brokers string) map[string]string {
 // The same events through a service on NATS and one on Kafka: tail prints
 // the same lines on both, dead letters included.
 func TestTailKafkaSameAsNATS(t *testing.T) {
+	t.Parallel()
 	nb := natstest.Start(t)
 	kb := kafkatest.Start(t)
 	natsEnv, kEnv := baseEnv(t, nb.URL()), kafkaEnv(t, kb.Addr())
@@ -67,6 +68,7 @@ func TestTailKafkaSameAsNATS(t *testing.T) {
 // Without -all, tail on Kafka prints only what arrives after it started;
 // a filter narrows it, and one that matches no topic is refused.
 func TestTailKafkaNewAndFilter(t *testing.T) {
+	t.Parallel()
 	kb := kafkatest.Start(t)
 	env := kafkaEnv(t, kb.Addr())
 	svc := startService(t, env)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -78,6 +79,7 @@ func (tl *tailing) next(t *testing.T) tailRecord {
 }
 
 func TestTail(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	svc := startService(t, baseEnv(t, broker.URL()))
 	before := mustPost(t, svc.webhookURL(), example(t, "job_added.json"))
@@ -114,6 +116,7 @@ func TestTail(t *testing.T) {
 // Without -server, tail finds the embedded server through the address file
 // under the data directory; a subject argument narrows what it prints.
 func TestTailEmbeddedAddressAndFilter(t *testing.T) {
+	t.Parallel()
 	broker := natstest.Start(t)
 	svc := startService(t, baseEnv(t, broker.URL()))
 	for _, name := range []string{"job_added", "meeting_booked", "job_deleted"} {
@@ -129,10 +132,16 @@ func TestTailEmbeddedAddressAndFilter(t *testing.T) {
 	if rec := tl.next(t); rec.Subject != "hirempire.meeting_booked" {
 		t.Errorf("filtered tail printed %s", rec.Subject)
 	}
-	select {
-	case rec := <-tl.lines:
-		t.Errorf("filtered tail printed another line: %+v", rec)
-	case <-time.After(300 * time.Millisecond):
+	// Another meeting, posted after the job_deleted the filter must pass
+	// over, is the next line: no window waited out for a line that must
+	// not come.
+	meeting := bytes.Replace(example(t, "meeting_booked.json"), []byte("mtg_ab12cd34ef56gh78ij"), []byte("mtg_after"), 1)
+	next := mustPost(t, svc.webhookURL(), meeting)
+	if next.Status != http.StatusOK || next.Body.Status != "published" {
+		t.Fatalf("another meeting_booked: %d %s", next.Status, next.Raw)
+	}
+	if rec := tl.next(t); rec.Subject != "hirempire.meeting_booked" || rec.Headers["ce-id"] != next.Body.ID {
+		t.Errorf("filtered tail printed %+v, want the next meeting_booked %s and nothing between", rec, next.Body.ID)
 	}
 
 	// A filter that can match nothing is refused at once, saying why,
@@ -154,6 +163,7 @@ func TestTailEmbeddedAddressAndFilter(t *testing.T) {
 // tail connects with the service's own NATS settings, so it follows a
 // server that requires credentials, given the same HIREBRIDGE_NATS_*.
 func TestTailWithCredentials(t *testing.T) {
+	t.Parallel()
 	opts := &server.Options{
 		Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true,
 		StoreDir: t.TempDir(), NoSigs: true, NoLog: true,

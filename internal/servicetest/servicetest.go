@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,8 +57,14 @@ func Start(t testing.TB, env map[string]string) *Service {
 	s := &Service{Logs: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(build(t))
 	// Only what the test says: a developer's own HIREBRIDGE_* variables
-	// must not leak in. PATH and HOME stay for the Go runtime's sake.
+	// must not leak in. PATH and HOME stay for the Go runtime's sake, and
+	// GORACE, the race detector's options of the run, for the service's,
+	// built with -race when the tests are (.ci/run drops the detector's
+	// sleep at exit, a second on every stop).
 	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, environ...)
+	if v, ok := os.LookupEnv("GORACE"); ok {
+		s.cmd.Env = append(s.cmd.Env, "GORACE="+v)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.Logs, s.Logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -112,8 +119,7 @@ func (s *Service) Post(t testing.TB, body []byte) (int, string) {
 // event type, the challenge left out.
 func Examples(t testing.TB) map[string][]byte {
 	t.Helper()
-	_, here, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(here), "..", "..", "testdata", "hirempire")
+	dir := filepath.Join(moduleRoot(t), "testdata", "hirempire")
 	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +138,27 @@ func Examples(t testing.TB) map[string][]byte {
 		t.Fatalf("found %d documented examples in %s, want 7", len(out), dir)
 	}
 	return out
+}
+
+// moduleRoot is the repository's root: the nearest directory holding
+// go.mod above the test's own, where go test runs it. (Not this file's
+// place, which a build with -trimpath does not record.)
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
 }
 
 func (s *Service) stop(t testing.TB) {
@@ -153,6 +180,22 @@ func (s *Service) stop(t testing.TB) {
 	}
 }
 
+// BuildFlags are the flags of go build that the running test binary was
+// built with and that a binary built for it must share, so that its build
+// reuses the packages this test run compiled: -race, which the service
+// gets too, and -trimpath.
+func BuildFlags() []string {
+	var flags []string
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if (s.Key == "-race" || s.Key == "-trimpath") && s.Value == "true" {
+				flags = append(flags, s.Key)
+			}
+		}
+	}
+	return flags
+}
+
 // build compiles cmd/hirebridge into the test's temporary directory; the
 // Go build cache makes every build after the first a link.
 func build(t testing.TB) string {
@@ -162,10 +205,7 @@ func build(t testing.TB) string {
 		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	bin := filepath.Join(t.TempDir(), "hirebridge")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
+	args := append([]string{"build", "-o", bin}, BuildFlags()...)
 	out, err := exec.Command(goTool, append(args, "github.com/hirebridge/hirebridge/cmd/hirebridge")...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -20,6 +20,7 @@ import (
 // Every published body of the golden files decodes by its subject, its
 // ce-type and its type into the Go type of its event.
 func TestDecodeEveryPublishedBody(t *testing.T) {
+	t.Parallel()
 	paths, err := filepath.Glob(filepath.Join("..", "testdata", "*.golden.json"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no golden files: %v", err)
@@ -68,6 +69,7 @@ func TestDecodeEveryPublishedBody(t *testing.T) {
 // package's names; only the defaults in struct tags, which cannot name a
 // constant, are compared here.
 func TestNamesAreTheBridges(t *testing.T) {
+	t.Parallel()
 	documented := []string{events.JobAdded, events.JobActivated, events.JobDeactivated, events.JobDeleted,
 		events.ApplicantApplied, events.CVUploadCompleted, events.MeetingBooked}
 	slices.Sort(documented)
@@ -93,6 +95,7 @@ func fieldTag(t *testing.T, typ reflect.Type, field string) string {
 
 // A consumer importing the types links no validator and no broker client.
 func TestImportsOnlyTheStandardLibrary(t *testing.T) {
+	t.Parallel()
 	// Asked of go list rather than guessed from the path: the standard
 	// library has dotted paths of its own (crypto/internal/entropy/v1.0.0).
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").Output()
@@ -109,6 +112,7 @@ func TestImportsOnlyTheStandardLibrary(t *testing.T) {
 // Each documented type's published schema has the $id its messages name in
 // dataschema, a title fit for a type name, and event as a const.
 func TestPublishedSchemas(t *testing.T) {
+	t.Parallel()
 	for _, name := range schema.KnownTypes() {
 		id, ok := schema.SchemaID(name)
 		raw, found := schema.SchemaJSON(name)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestContentID(t *testing.T) {
+	t.Parallel()
 	a := []byte(`{"event":"job_added"}`)
 	b := []byte(`{"event": "job_added"}`)
 	if events.ContentID(a) != events.ContentID(append([]byte(nil), a...)) {
@@ -27,6 +28,7 @@ func TestContentID(t *testing.T) {
 // a damaged one is told apart (sinks.HoldsItsBody), and the two kinds never
 // share an id.
 func TestDeadLetterIDsEndWithTheBody(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"event":"job_added"}`)
 	rejected, undeliverable := events.DeadLetterID(body), events.UndeliverableID(events.ContentID(body))
 	for _, id := range []string{rejected, undeliverable} {

@@ -17,6 +17,9 @@ var checker = filepath.Join("..", "..", "..", ".ci", "asyncapi")
 // tests).
 func validate(t *testing.T, path string) (string, error) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skips the official AsyncAPI parser (Node, a second or two a run) on the document and on what it must refuse")
+	}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed: the official AsyncAPI parser runs on Node")
@@ -32,6 +35,7 @@ func validate(t *testing.T, path string) (string, error) {
 // AsyncAPI by the official parser, every relative schema file resolved
 // from disk and no URL fetched.
 func TestOfficialParserAcceptsDocument(t *testing.T) {
+	t.Parallel()
 	out, err := validate(t, committed)
 	if err != nil {
 		t.Fatalf("the AsyncAPI parser refuses schema/asyncapi.yaml: %v\n%s", err, out)
@@ -42,18 +46,22 @@ func TestOfficialParserAcceptsDocument(t *testing.T) {
 // TestOfficialParserCheckFails: the check fails on what it must refuse,
 // so a green run means something.
 func TestOfficialParserCheckFails(t *testing.T) {
+	t.Parallel()
 	for name, doc := range map[string]string{
 		"invalid":         "asyncapi: 3.0.0\ninfo:\n  title: no version\nchannels: {}\n",
 		"missing file":    minimal("./nowhere.json"),
 		"a URL reference": minimal("https://hirebridge.dev/schemas/job_added.json"),
 	} {
-		path := filepath.Join(t.TempDir(), "asyncapi.yaml")
-		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := validate(t, path); err == nil {
-			t.Errorf("%s: the check passed:\n%s", name, out)
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "asyncapi.yaml")
+			if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := validate(t, path); err == nil {
+				t.Errorf("the check passed:\n%s", out)
+			}
+		})
 	}
 }
 

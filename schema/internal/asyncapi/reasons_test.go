@@ -18,6 +18,7 @@ import (
 // sinks' undeliverable, so a new reason cannot be missing from the
 // document.
 func TestDeadLetterReasonsAreSchemas(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("..", "..", "*.go"))
 	if err != nil {
 		t.Fatal(err)
