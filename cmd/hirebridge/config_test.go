@@ -94,6 +94,7 @@ func TestConfigBadValues(t *testing.T) {
 		{"RETRY_AFTER", "1500ms"},
 		{"READ_TIMEOUT", "soon"},
 		{"SHUTDOWN_TIMEOUT", "0s"},
+		{"SINK_CLOSE_TIMEOUT", "0s"},
 		{"SHUTDOWN_DELAY", "-1s"},
 		{"SINK", "foo"},
 		{"SINK", "NATS"},

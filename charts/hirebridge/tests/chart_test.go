@@ -205,15 +205,18 @@ func checkGracePeriod(t *testing.T, r *rendering) {
 	env := r.env(t)
 	delay, err1 := time.ParseDuration(env["HIREBRIDGE_SHUTDOWN_DELAY"])
 	timeout, err2 := time.ParseDuration(env["HIREBRIDGE_SHUTDOWN_TIMEOUT"])
-	if err1 != nil || err2 != nil {
-		t.Fatalf("shutdown durations: %v %v", err1, err2)
+	sinkClose, err3 := time.ParseDuration(env["HIREBRIDGE_SINK_CLOSE_TIMEOUT"])
+	if err1 != nil || err2 != nil || err3 != nil {
+		t.Fatalf("shutdown durations: %v %v %v", err1, err2, err3)
 	}
 	if delay <= 0 {
 		t.Errorf("HIREBRIDGE_SHUTDOWN_DELAY=%s: load balancers need time to see readiness fail", delay)
 	}
 	grace := r.deployment(t).Spec.Template.Spec.TerminationGracePeriodSeconds
-	if grace == nil || time.Duration(*grace)*time.Second <= delay+timeout {
-		t.Errorf("terminationGracePeriodSeconds %v must exceed shutdown delay %s + timeout %s", grace, delay, timeout)
+	// The drain and the sink's close have budgets of their own, one after
+	// the other: the pod must outlive both.
+	if grace == nil || time.Duration(*grace)*time.Second <= delay+timeout+sinkClose {
+		t.Errorf("terminationGracePeriodSeconds %v must exceed shutdown delay %s + timeout %s + sink close timeout %s", grace, delay, timeout, sinkClose)
 	}
 }
 
