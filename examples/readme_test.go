@@ -1,7 +1,7 @@
 // Package examples_test holds the consumer examples' check against the
-// README: each code block the README marks with <!-- file: PATH --> (or
+// manual (docs/consuming.md): each code block it marks with <!-- file: PATH --> (or
 // <!-- file: PATH func NAME --> for one Go function and its doc comment)
-// is the file's text, so the README shows the code the tests run.
+// is the file's text, so the manual shows the code the tests run.
 package examples_test
 
 import (
@@ -21,7 +21,8 @@ var marker = regexp.MustCompile("(?m)^<!-- file: (\\S+)(?: func (\\w+))? -->\\n`
 
 func TestREADMEShowsTheExamples(t *testing.T) {
 	root := filepath.Join("..")
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	// The consumer examples are shown on the manual's page for them.
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "consuming.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestREADMEShowsTheExamples(t *testing.T) {
 		path, fn, block := string(m[1]), string(m[2]), string(m[3])
 		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path)))
 		if err != nil {
-			t.Errorf("the README includes %s: %v", path, err)
+			t.Errorf("docs/consuming.md includes %s: %v", path, err)
 			continue
 		}
 		want := string(src)
@@ -39,7 +40,7 @@ func TestREADMEShowsTheExamples(t *testing.T) {
 			path += " func " + fn
 		}
 		if block != want {
-			t.Errorf("the README's block of %s differs from the file; copy it again:\n%s", path, want)
+			t.Errorf("docs/consuming.md's block of %s differs from the file; copy it again:\n%s", path, want)
 		}
 		shown = append(shown, path)
 	}
@@ -51,7 +52,7 @@ func TestREADMEShowsTheExamples(t *testing.T) {
 		"examples/consume-ts/src/consume.ts",
 	} {
 		if !slices.Contains(shown, want) {
-			t.Errorf("the README does not show %s (it shows %q)", want, shown)
+			t.Errorf("docs/consuming.md does not show %s (it shows %q)", want, shown)
 		}
 	}
 }

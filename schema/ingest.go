@@ -14,8 +14,8 @@ type Event struct {
 	// ID is derived from Body alone: the same event re-sent, in any
 	// whitespace or key order, gets the same id.
 	ID string
-	// Key is the entity the event is about (see the README's message
-	// contract), or ID.
+	// Key is the entity the event is about (see the message contract,
+	// docs/messages.md), or ID.
 	Key string
 	// Time is the normalized timestamp.
 	Time string
@@ -46,7 +46,7 @@ type Outcome struct {
 // Ingest decodes, checks and normalizes a request body in one pass over
 // its bytes: the I-JSON rules, the event name and timestamps, company.name,
 // the JSON Schema of a documented type, then the canonical encoding and
-// the event id, as the README's message contract says.
+// the event id, as the message contract (docs/messages.md) says.
 func Ingest(body []byte, opts Options) Outcome {
 	o, _ := IngestMetered(body, opts, nil)
 	return o
@@ -82,7 +82,7 @@ func IngestMetered(body []byte, opts Options, charge func(bytes int64) error) (O
 }
 
 // normalize checks the decoded body against the event rules and rewrites
-// it as the README's message contract says: event name trimmed and
+// it as the message contract (docs/messages.md) says: event name trimmed and
 // lowercased, timestamps in UTC with milliseconds, company.name filled
 // from company.company.
 func (t *tree) normalize(opts Options) (*Event, *Rejection) {

@@ -15,7 +15,7 @@ var (
 // cv_upload_completed and meeting_booked; for other types the first present
 // of applicant.id, candidate.id, job.id, meeting.id, id; otherwise eventID.
 //
-// The fallback list is for other types only, as the README's message
+// The fallback list is for other types only, as the message contract
 // contract scopes it: a job_* event without a job.id is keyed by its own
 // id, never by an applicant's: a key is always the entity its type is
 // about, or no entity at all.

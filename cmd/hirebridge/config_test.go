@@ -359,7 +359,7 @@ func TestConfigCommandAndREADME(t *testing.T) {
 		t.Fatal(err)
 	}
 	listed := out.String()
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func TestConfigCommandAndREADME(t *testing.T) {
 			t.Errorf("hirebridge config does not list %s", s.Var)
 		}
 		if !strings.Contains(string(readme), "`"+s.Var+"`") {
-			t.Errorf("the README does not document %s", s.Var)
+			t.Errorf("docs/configuration.md does not document %s", s.Var)
 		}
 	}
 	if strings.Contains(listed, "hunter2-secret") || !strings.Contains(listed, "REDACTED") {

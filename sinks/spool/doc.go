@@ -15,8 +15,8 @@
 // The store is bbolt: one file, each commit synced (fdatasync) before it
 // returns. Concurrent writes share commits (group commit: while one commit
 // syncs, the next gathers everything that arrived meanwhile), so a burst of
-// spooled requests costs a few syncs, not one each. See the README's Spool
-// section for the measurements that chose it over a JetStream file store.
+// spooled requests costs a few syncs, not one each. See docs/spool.md
+// for the measurements that chose it over a JetStream file store.
 //
 // Lazy opens the broker's sink in the background, so a bridge with a spool
 // starts and serves while the broker is unreachable.

@@ -41,7 +41,7 @@ const (
 )
 
 // entityKeys says, per documented type, where its entity key (CloudEvents
-// subject, Kafka record key) comes from, as the README's message contract
+// subject, Kafka record key) comes from, as the message contract (docs/messages.md)
 // has it.
 var entityKeys = map[string]string{
 	events.JobAdded:          "job.id",
