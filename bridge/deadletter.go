@@ -16,15 +16,19 @@ import (
 // trace. The answer does not depend on the dead letter being stored: the
 // sender's retry would be rejected the same way.
 func (h *Handler) reject(w http.ResponseWriter, r *http.Request, status int, rej *schema.Rejection, body []byte, event string) outcome {
-	h.deadLetter(r, rej, body)
+	// Worded once: a rejection lists every problem found, up to
+	// schema.MaxProblems, and the answer, the dead letter and the log
+	// line say the same.
+	detail := rej.Error()
+	h.deadLetter(r, rej.Reason, detail, body)
 	if event != "" {
 		h.metrics.event(event, outcomeRejected)
 	}
-	writeError(w, status, string(rej.Reason), rej.Error())
-	return outcome{status: status, code: string(rej.Reason), event: event, field: rej.Field, payloadDetail: rej.Error()}
+	writeError(w, status, string(rej.Reason), detail)
+	return outcome{status: status, code: string(rej.Reason), event: event, field: rej.Field, payloadDetail: detail}
 }
 
-func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte) {
+func (h *Handler) deadLetter(r *http.Request, reason schema.Reason, detail string, body []byte) {
 	msg := &sinks.Message{
 		Topic: h.dlq,
 		// A sender's retries of the same rejected bytes dedupe, apart from
@@ -34,16 +38,16 @@ func (h *Handler) deadLetter(r *http.Request, rej *schema.Rejection, body []byte
 		// hold the body until its batch is written.
 		Body: bytes.Clone(body),
 		Headers: append(traceHeaders(r),
-			sinks.Header{Name: events.HeaderReason, Value: string(rej.Reason)},
-			sinks.Header{Name: events.HeaderDetail, Value: rej.Error()},
+			sinks.Header{Name: events.HeaderReason, Value: string(reason)},
+			sinks.Header{Name: events.HeaderDetail, Value: detail},
 			sinks.Header{Name: events.HeaderContentType, Value: r.Header.Get("Content-Type")},
 		),
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	defer cancel()
 	_, err := h.sink.Publish(ctx, msg)
-	h.metrics.deadLetters.WithLabelValues(string(rej.Reason), strconv.FormatBool(err == nil)).Inc()
+	h.metrics.deadLetters.WithLabelValues(string(reason), strconv.FormatBool(err == nil)).Inc()
 	if err != nil {
-		h.log.Warn().Err(err).Str("reason", string(rej.Reason)).Msg("dead letter not stored")
+		h.log.Warn().Err(err).Str("reason", string(reason)).Msg("dead letter not stored")
 	}
 }

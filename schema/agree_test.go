@@ -110,6 +110,10 @@ func FuzzIngestAgrees(f *testing.F) {
 		`{"event":"Meeting_Booked","timestamp":1769732096.395,"company":{"id":"c","name":null,"company":{"x":1}},"applicant":{"id":"a"},"meeting":{"id":"m","scheduled_at":"20260130T0105+0100"}}`,
 		`{"event":"applicant_applied","timestamp":"2026-01-30T02:05:17Z","company":{"id":"c~/é\u2028"},"job":{"id":"j","\u00e9":"\ud83d\ude00"},"applicant":{"id":"a","spoken_languages":[{"language":5}]}}`,
 		`{"event":"x.y","timestamp":"2026-01-30","a\"b":"\u0007\t\u2029<>&"}`,
+		`{"event":"job_added","timestamp":"never","company":{"id":1,"name":2,"company":[]},"job":{"title":4,"sources":[1,2,3,4,5,6,7,8,9,10,11,"s",null,false]}}`,
+		`{"event":"meeting_booked","timestamp":{},"meeting":{"scheduled_at":true,"organizer":1},"applicant":{"id":""},"job":{}}`,
+		`{"event":"applicant_applied","applicant":{"spoken_languages":[1,{},[]],"special_questions":"x"}}`,
+		`{"event":"x.y","timestamp":"never","meeting":{"scheduled_at":"never"}}`,
 		`{"event":"dlq.x","timestamp":0}`, `{"event":7}`, `{}`, `[]`, `{"a":1,"a":2}`, "{\"a\":\"\xff\"}", `{"a":"\ud800"}`, `{"a":1e400}`,
 	} {
 		f.Add([]byte(s), false)

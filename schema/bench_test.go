@@ -38,3 +38,44 @@ func BenchmarkReference(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIngestRejected is a documented payload with a few problems: a
+// bad timestamp, a missing id and a value of the wrong type. What a
+// rejection costs matters too: anyone may send one.
+func BenchmarkIngestRejected(b *testing.B) {
+	body := []byte(`{"event":"job_added","timestamp":"yesterday","company":{"name":"Globex"},"job":{"id":42,"title":"Backend Engineer","sources":["LinkedIn",7]}}`)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if o := Ingest(body, Options{}); o.Rejection == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
+
+// BenchmarkIngestRejectedEveryElement fails at each of 100,000 array
+// elements: only the bounded list of problems may cost memory, however
+// many the body holds.
+func BenchmarkIngestRejectedEveryElement(b *testing.B) {
+	body := everyElementFails(100_000)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if o := Ingest(body, Options{}); o.Rejection == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
+
+// everyElementFails is a job_added whose job.sources holds n numbers
+// where strings are wanted.
+func everyElementFails(n int) []byte {
+	body := []byte(`{"event":"job_added","timestamp":"2026-01-30T02:05:17.892Z","company":{"id":"c"},"job":{"id":"j","sources":[`)
+	for i := range n {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, '1')
+	}
+	return append(body, "]}}"...)
+}

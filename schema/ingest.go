@@ -84,7 +84,9 @@ func IngestMetered(body []byte, opts Options, charge func(bytes int64) error) (O
 // normalize checks the decoded body against the event rules and rewrites
 // it as the message contract (docs/messages.md) says: event name trimmed and
 // lowercased, timestamps in UTC with milliseconds, company.name filled
-// from company.company.
+// from company.company. Without a valid event name nothing more can be
+// said of a body; past it, every problem is reported: the timestamps',
+// an undocumented type's in strict mode, the schema's failures.
 func (t *tree) normalize(opts Options) (*Event, *Rejection) {
 	event, at := t.member(0, "event")
 	if event < 0 {
@@ -108,23 +110,27 @@ func (t *tree) normalize(opts Options) (*Event, *Rejection) {
 		t.setString(at, name)
 	}
 
+	// From here on a problem does not hide the next: each is noted and
+	// the checks go on, so the sender learns of them all in one answer.
+	var problems []Problem
 	ts, at := t.member(0, "timestamp")
+	var when string
 	if ts < 0 {
-		return nil, named(name, reject(ReasonBadTimestamp, "/timestamp", "the timestamp member is missing"))
+		problems = append(problems, problem(ReasonBadTimestamp, "/timestamp", "the timestamp member is missing"))
+	} else if norm, err := t.normalizeTime(ts); err != nil {
+		problems = append(problems, problem(ReasonBadTimestamp, "/timestamp", "the timestamp is %v", err))
+	} else {
+		when = norm
+		t.setString(at, when)
 	}
-	when, err := t.normalizeTime(ts)
-	if err != nil {
-		return nil, named(name, reject(ReasonBadTimestamp, "/timestamp", "the timestamp is %v", err))
-	}
-	t.setString(at, when)
 
 	if meeting, _ := t.member(0, "meeting"); meeting >= 0 && t.nodes[meeting].kind == '{' {
 		if scheduled, at := t.member(meeting, "scheduled_at"); scheduled >= 0 && t.nodes[scheduled].kind != 'n' {
-			norm, err := t.normalizeTime(scheduled)
-			if err != nil {
-				return nil, named(name, reject(ReasonBadTimestamp, "/meeting/scheduled_at", "meeting.scheduled_at is %v", err))
+			if norm, err := t.normalizeTime(scheduled); err != nil {
+				problems = append(problems, problem(ReasonBadTimestamp, "/meeting/scheduled_at", "meeting.scheduled_at is %v", err))
+			} else {
+				t.setString(at, norm)
 			}
-			t.setString(at, norm)
 		}
 	}
 
@@ -146,11 +152,15 @@ func (t *tree) normalize(opts Options) (*Event, *Rejection) {
 	rules, known := catalog[name]
 	switch {
 	case known:
-		if rej := t.validate(name, rules); rej != nil {
+		if rej := t.validate(name, rules, problems); rej != nil {
 			return nil, named(name, rej)
 		}
 	case opts.Strict:
-		return nil, named(name, reject(ReasonUnknownType, "/event", "%q is not a documented event type and strict mode is on", name))
+		problems = append(problems, problem(ReasonUnknownType, "/event", "%q is not a documented event type and strict mode is on", name))
+	}
+	// An undocumented type has no schema to add failures to.
+	if len(problems) > 0 {
+		return nil, named(name, rejection(problems, 0))
 	}
 
 	body := t.canonical()

@@ -389,23 +389,26 @@ func refNormalize(doc Document, opts Options) (*Event, *Rejection) {
 	}
 	doc["event"] = name
 
+	// Every problem from here on is reported, not only the first.
+	var problems []Problem
 	ts, present := doc["timestamp"]
+	var when string
 	if !present {
-		return nil, named(name, reject(ReasonBadTimestamp, "/timestamp", "the timestamp member is missing"))
+		problems = append(problems, problem(ReasonBadTimestamp, "/timestamp", "the timestamp member is missing"))
+	} else if norm, err := NormalizeTime(ts); err != nil {
+		problems = append(problems, problem(ReasonBadTimestamp, "/timestamp", "the timestamp is %v", err))
+	} else {
+		when = norm
+		doc["timestamp"] = when
 	}
-	when, err := NormalizeTime(ts)
-	if err != nil {
-		return nil, named(name, reject(ReasonBadTimestamp, "/timestamp", "the timestamp is %v", err))
-	}
-	doc["timestamp"] = when
 
 	if meeting, ok := doc["meeting"].(map[string]any); ok {
 		if at, present := meeting["scheduled_at"]; present && at != nil {
-			norm, err := NormalizeTime(at)
-			if err != nil {
-				return nil, named(name, reject(ReasonBadTimestamp, "/meeting/scheduled_at", "meeting.scheduled_at is %v", err))
+			if norm, err := NormalizeTime(at); err != nil {
+				problems = append(problems, problem(ReasonBadTimestamp, "/meeting/scheduled_at", "meeting.scheduled_at is %v", err))
+			} else {
+				meeting["scheduled_at"] = norm
 			}
-			meeting["scheduled_at"] = norm
 		}
 	}
 
@@ -422,10 +425,13 @@ func refNormalize(doc Document, opts Options) (*Event, *Rejection) {
 	switch {
 	case known:
 		if err := sch.Validate(map[string]any(doc)); err != nil {
-			return nil, named(name, schemaRejection(name, err))
+			return nil, named(name, schemaRejection(name, err, problems))
 		}
 	case opts.Strict:
-		return nil, named(name, reject(ReasonUnknownType, "/event", "%q is not a documented event type and strict mode is on", name))
+		problems = append(problems, problem(ReasonUnknownType, "/event", "%q is not a documented event type and strict mode is on", name))
+	}
+	if len(problems) > 0 {
+		return nil, named(name, rejection(problems, 0))
 	}
 
 	body := refCanonical(doc)
@@ -487,49 +493,61 @@ func firstID(doc Document, paths [][2]string) (string, bool) {
 
 var englishPrinter = message.NewPrinter(language.English)
 
-// schemaRejection turns a validation error into one actionable line: the
-// JSON pointer of the first failing member and what is wrong with it. The
-// schemas use no enum or const keywords, so details never echo payload
-// values (which may be personal data).
-func schemaRejection(name string, err error) *Rejection {
+// schemaRejection turns a validation error into the rejection for found,
+// the problems noted before validation, and every failure it holds, each
+// with its JSON pointer and what is wrong there. The validator visits
+// object members in map order, so the order of its failures changes from
+// run to run: they are sorted by pointer, so that one body always gets one
+// answer, and only the first MaxProblems in all are listed. A failure at or
+// under a member found wrong before (a timestamp) is not reported again.
+// The schemas use no enum keyword and the one const is the event name, so
+// details never echo payload values (which may be personal data).
+func schemaRejection(name string, err error, found []Problem) *Rejection {
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
 		return reject(ReasonSchema, "", "%s: %v", name, err)
 	}
-	leaf, loc := firstLeaf(ve)
-	if _, ok := leaf.ErrorKind.(*kind.Required); ok {
-		return reject(ReasonSchema, pointer(loc), "%s requires %s", name, pointer(loc))
+	var failures []Problem
+	for _, f := range failureLeaves(ve) {
+		at := pointer(f.loc)
+		if slices.ContainsFunc(found, func(p Problem) bool { return at == p.Field || strings.HasPrefix(at, p.Field+"/") }) {
+			continue
+		}
+		if _, ok := f.ErrorKind.(*kind.Required); ok {
+			failures = append(failures, problem(ReasonSchema, at, "%s requires %s", name, at))
+			continue
+		}
+		failures = append(failures, problem(ReasonSchema, at, "%s: %s %s", name, at, f.ErrorKind.LocalizedString(englishPrinter)))
 	}
-	return reject(ReasonSchema, pointer(loc), "%s: %s %s", name, pointer(loc), leaf.ErrorKind.LocalizedString(englishPrinter))
+	slices.SortStableFunc(failures, func(a, b Problem) int { return strings.Compare(a.Field, b.Field) })
+	listed := append(slices.Clone(found), failures[:min(len(failures), MaxProblems-len(found))]...)
+	return rejection(listed, len(found)+len(failures)-len(listed))
 }
 
-// firstLeaf picks the failure to report, with the location it names (for a
-// missing member, the member). The validator visits object members in map
-// order, so with several failures the order of Causes changes from run to
-// run: the failure with the smallest JSON pointer is taken, so that one body
-// always gets one answer.
-func firstLeaf(ve *jsonschema.ValidationError) (*jsonschema.ValidationError, []string) {
-	var best *jsonschema.ValidationError
-	var bestLoc []string
-	var bestPointer string
-	var visit func(*jsonschema.ValidationError)
-	visit = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				visit(c)
-			}
-			return
+// leafFailure is a failure with no causes, with the location it names.
+type leafFailure struct {
+	*jsonschema.ValidationError
+	loc []string
+}
+
+// failureLeaves lists the failures under ve; a missing member is a
+// failure at the member, one for each member missing.
+func failureLeaves(ve *jsonschema.ValidationError) []leafFailure {
+	if len(ve.Causes) > 0 {
+		var out []leafFailure
+		for _, c := range ve.Causes {
+			out = append(out, failureLeaves(c)...)
 		}
-		loc := e.InstanceLocation
-		if req, ok := e.ErrorKind.(*kind.Required); ok && len(req.Missing) > 0 {
-			loc = append(append([]string(nil), loc...), req.Missing[0])
-		}
-		if p := pointer(loc); best == nil || p < bestPointer {
-			best, bestLoc, bestPointer = e, loc, p
-		}
+		return out
 	}
-	visit(ve)
-	return best, bestLoc
+	if req, ok := ve.ErrorKind.(*kind.Required); ok {
+		out := make([]leafFailure, 0, len(req.Missing))
+		for _, m := range req.Missing {
+			out = append(out, leafFailure{ve, append(slices.Clone(ve.InstanceLocation), m)})
+		}
+		return out
+	}
+	return []leafFailure{{ve, ve.InstanceLocation}}
 }
 
 func pointer(tokens []string) string {

@@ -1,36 +1,88 @@
 package schema
 
 import (
-	"fmt"
+	"bytes"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
 
-// validate checks the tree against a type's rules. Every failure is
-// found, and the one with the smallest JSON pointer is reported, so one
-// body always gets one answer. Details name types and lengths, never the
-// sender's values (which may be personal data). A valid body costs no
+// validate checks the tree against a type's rules. It returns nil when
+// there is no problem: none found before (the timestamps') and no schema
+// failure. Otherwise the rejection lists those found first, then the
+// schema failures with the smallest JSON pointers, in pointer order, up
+// to MaxProblems in all, and counts the rest: every failure is found, so
+// one body always gets one answer. Details name types and lengths, never
+// the sender's values (which may be personal data). A valid body costs no
 // allocation.
-func (t *tree) validate(name string, r *rule) *Rejection {
-	v := validation{t: t}
+func (t *tree) validate(name string, r *rule, found []Problem) *Rejection {
+	v := validation{t: t, found: found, room: MaxProblems - len(found)}
 	t.path = t.path[:0]
 	v.check(0, r)
-	if !v.failed {
+	if v.failures == 0 && len(found) == 0 {
 		return nil
 	}
-	if v.missing {
-		return reject(ReasonSchema, v.pointer, "%s requires %s", name, v.pointer)
+	slices.SortFunc(v.kept, func(a, b failure) int { return bytes.Compare(a.pointer, b.pointer) })
+	problems := make([]Problem, 0, len(found)+len(v.kept))
+	problems = append(problems, found...)
+	for _, f := range v.kept {
+		problems = append(problems, f.problem(name))
 	}
-	return reject(ReasonSchema, v.pointer, "%s: %s %s", name, v.pointer, v.problem)
+	return rejection(problems, len(found)+v.failures-len(problems))
 }
 
 type validation struct {
-	t       *tree
-	buf     []byte
-	failed  bool
-	missing bool
-	pointer string
-	problem string
+	t *tree
+	// found are the problems noted before validation: a failure at or
+	// under one of their members is the same problem again (a timestamp
+	// left unnormalized fails its type too).
+	found []Problem
+	// kept holds the failures with the smallest pointers so far, at most
+	// room of them; largest is the index of the one to give way next.
+	kept    []failure
+	room    int
+	largest int
+	// failures counts every failure, kept or not.
+	failures int
+	// buf is the pointer of the failure at hand.
+	buf []byte
+}
+
+// failure is what it takes to word a schema failure, so that only the
+// failures kept are worded.
+type failure struct {
+	pointer []byte
+	kind    failureKind
+	// gotType and wantType are for wrongType; got and want, lengths in
+	// runes, for tooShort.
+	gotType, wantType typeSet
+	got, want         int
+	constant          string
+}
+
+type failureKind uint8
+
+const (
+	missingMember failureKind = iota
+	wrongType
+	notConstant
+	tooShort
+)
+
+func (f *failure) problem(name string) Problem {
+	at := string(f.pointer)
+	var detail string
+	switch f.kind {
+	case missingMember:
+		detail = name + " requires " + at
+	case wrongType:
+		detail = name + ": " + at + " got " + f.gotType.String() + ", want " + f.wantType.String()
+	case notConstant:
+		detail = name + ": " + at + " value must be " + strconv.Quote(f.constant)
+	default:
+		detail = name + ": " + at + " minLength: got " + strconv.Itoa(f.got) + ", want " + strconv.Itoa(f.want)
+	}
+	return Problem{Reason: ReasonSchema, Field: at, Detail: detail}
 }
 
 func (v *validation) check(i int32, r *rule) {
@@ -38,20 +90,19 @@ func (v *validation) check(i int32, r *rule) {
 	n := t.nodes[i]
 	if r.types != 0 {
 		if got := typeOfKind(n.kind); r.types&got == 0 {
-			v.fail("", false, func() string { return fmt.Sprintf("got %s, want %s", got, r.types) })
+			v.fail("", failure{kind: wrongType, gotType: got, wantType: r.types})
 			return
 		}
 	}
 	if r.hasConst && (n.kind != '"' || string(t.str(i)) != r.constString) {
-		v.fail("", false, func() string { return "value must be " + strconv.Quote(r.constString) })
+		v.fail("", failure{kind: notConstant, constant: r.constString})
 		return
 	}
 	switch n.kind {
 	case '{':
 		for _, name := range r.required {
 			if m, _ := t.member(i, name); m < 0 {
-				v.fail(name, true, nil)
-				break
+				v.fail(name, failure{kind: missingMember})
 			}
 		}
 		// Members and properties are both sorted by name: one merge.
@@ -83,25 +134,60 @@ func (v *validation) check(i int32, r *rule) {
 	case '"':
 		if r.minLength >= 0 {
 			if got := utf8.RuneCount(t.str(i)); got < r.minLength {
-				v.fail("", false, func() string { return fmt.Sprintf("minLength: got %d, want %d", got, r.minLength) })
+				v.fail("", failure{kind: tooShort, got: got, want: r.minLength})
 			}
 		}
 	}
 }
 
-// fail records a failure at the current path, or at its member called
-// missing, when its pointer is the smallest so far. The pointer is
-// written into a reused buffer and kept only when it is: a body failing
-// at every element of a long array costs no allocation per element.
-func (v *validation) fail(missing string, isMissing bool, problem func() string) {
-	v.buf = v.t.appendPointer(v.buf[:0], missing, isMissing)
-	if v.failed && string(v.buf) >= v.pointer {
+// fail notes a failure at the current path, or at its member called
+// member when f is a missing member, and keeps it while its pointer is
+// among the room smallest so far. The pointer is written into a reused
+// buffer and copied only when kept, into the buffer of the failure it
+// replaces once all room is taken: a body failing at every element of a
+// long array costs no allocation per element (a pointer string per
+// failure was a bug), and at most room failures are held or worded.
+func (v *validation) fail(member string, f failure) {
+	v.buf = v.t.appendPointer(v.buf[:0], member, f.kind == missingMember)
+	if v.reported(v.buf) {
 		return
 	}
-	v.failed, v.pointer, v.missing = true, string(v.buf), isMissing
-	if problem != nil {
-		v.problem = problem()
+	v.failures++
+	switch {
+	case v.room <= 0:
+		return
+	case len(v.kept) < v.room:
+		if v.kept == nil {
+			v.kept = make([]failure, 0, v.room)
+		}
+		f.pointer = bytes.Clone(v.buf)
+		v.kept = append(v.kept, f)
+	case bytes.Compare(v.buf, v.kept[v.largest].pointer) < 0:
+		f.pointer = append(v.kept[v.largest].pointer[:0], v.buf...)
+		v.kept[v.largest] = f
+	default:
+		return
 	}
+	if len(v.kept) == v.room {
+		v.largest = 0
+		for k := range v.kept {
+			if bytes.Compare(v.kept[k].pointer, v.kept[v.largest].pointer) > 0 {
+				v.largest = k
+			}
+		}
+	}
+}
+
+// reported is whether pointer is at or under a problem found before
+// validation.
+func (v *validation) reported(pointer []byte) bool {
+	for _, p := range v.found {
+		at := p.Field
+		if len(pointer) >= len(at) && string(pointer[:len(at)]) == at && (len(pointer) == len(at) || pointer[len(at)] == '/') {
+			return true
+		}
+	}
+	return false
 }
 
 // appendPointer renders the validation path as a JSON pointer, with one

@@ -238,7 +238,8 @@ func TestSchemaRejections(t *testing.T) {
 
 // TestSeveralViolationsOneAnswer: the validator visits members in map
 // order; the rejection must not follow it, or the same body would name
-// another field on each try.
+// another field first, or list its problems in another order, on each
+// try (normalize holds the list to the reference's).
 func TestSeveralViolationsOneAnswer(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ body, field string }{
@@ -370,6 +371,23 @@ func TestRejectionError(t *testing.T) {
 	}
 	r = &Rejection{Reason: ReasonNotJSON, Detail: "the body is empty"}
 	if got, want := r.Error(), "invalid_json: the body is empty"; got != want {
+		t.Errorf("Error() = %q; want %q", got, want)
+	}
+	// Several problems: the first one as above, then each other's detail.
+	r = rejection([]Problem{
+		{ReasonBadTimestamp, "/timestamp", "the timestamp member is missing"},
+		{ReasonSchema, "/company", "job_added requires /company"},
+		{ReasonSchema, "/job/id", "job_added: /job/id got number, want string"},
+	}, 0)
+	if got, want := r.Error(), "invalid_timestamp at /timestamp: the timestamp member is missing; job_added requires /company; job_added: /job/id got number, want string"; got != want {
+		t.Errorf("Error() = %q; want %q", got, want)
+	}
+	r.More = 1
+	if got, want := r.Error(), "invalid_timestamp at /timestamp: the timestamp member is missing; job_added requires /company; job_added: /job/id got number, want string; and 1 more problem"; got != want {
+		t.Errorf("Error() = %q; want %q", got, want)
+	}
+	r = &Rejection{Reason: ReasonSchema, Field: "/job/id", Detail: "job_added: /job/id got number, want string", More: 12}
+	if got, want := r.Error(), "schema_violation at /job/id: job_added: /job/id got number, want string; and 12 more problems"; got != want {
 		t.Errorf("Error() = %q; want %q", got, want)
 	}
 	for reason, malformed := range map[Reason]bool{
