@@ -345,9 +345,10 @@ func TestVersion(t *testing.T) {
 }
 
 // `hirebridge config` lists every variable the parts declare, with its
-// default and the value in effect, secrets masked; the README documents
-// each one. Both come from the same fields, so a new setting cannot be
-// left out of either.
+// default and the value in effect, secrets masked, and each secret's
+// <NAME>_FILE; the manual documents each one, a secret's _FILE by the
+// mark (`_FILE`) after its name, which the manual gives secrets only. All
+// come from the same fields, so a new setting cannot be left out of any.
 func TestConfigCommandAndREADME(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
@@ -367,6 +368,7 @@ func TestConfigCommandAndREADME(t *testing.T) {
 	if len(all) < 40 {
 		t.Fatalf("only %d settings found: has the layout changed?", len(all))
 	}
+	secrets := map[string]bool{}
 	for _, s := range all {
 		if !strings.Contains(listed, s.Var+" ") {
 			t.Errorf("hirebridge config does not list %s", s.Var)
@@ -374,6 +376,24 @@ func TestConfigCommandAndREADME(t *testing.T) {
 		if !strings.Contains(string(readme), "`"+s.Var+"`") {
 			t.Errorf("docs/configuration.md does not document %s", s.Var)
 		}
+		if !s.Secret {
+			continue
+		}
+		secrets[s.Var] = true
+		if !regexp.MustCompile(`(?m)^` + s.Var + `_FILE +- +-$`).MatchString(listed) {
+			t.Errorf("hirebridge config does not list %s_FILE", s.Var)
+		}
+		if !strings.Contains(string(readme), "`"+s.Var+"` (`_FILE`)") {
+			t.Errorf("docs/configuration.md does not mark %s (`_FILE`)", s.Var)
+		}
+	}
+	for _, m := range regexp.MustCompile("`(HIREBRIDGE_[A-Z0-9_]+)` \\(`_FILE`\\)").FindAllStringSubmatch(string(readme), -1) {
+		if !secrets[m[1]] {
+			t.Errorf("docs/configuration.md marks %s (`_FILE`), which is no secret: the service reads no %s_FILE", m[1], m[1])
+		}
+	}
+	if !strings.Contains(string(readme), "`<NAME>_FILE`") {
+		t.Error("docs/configuration.md does not say what (`_FILE`) means")
 	}
 	if strings.Contains(listed, "hunter2-secret") || !strings.Contains(listed, "REDACTED") {
 		t.Errorf("hirebridge config shows a secret or does not mask it:\n%s", listed)

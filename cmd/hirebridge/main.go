@@ -19,15 +19,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout)
 	stop()
-	if err != nil {
-		reportFatal(os.Stderr, os.Getenv(config.Prefix+"LOG_FORMAT"), err)
-		os.Exit(1)
+	if code := exitStatus(os.Stderr, os.Getenv(config.Prefix+"LOG_FORMAT"), err); code != 0 {
+		os.Exit(code)
 	}
 }
 
-// reportFatal writes the error that ends the process as the last log line:
+// reportFatal writes the error that ends the service as the last log line:
 // JSON, as every other line, unless the logs are for people. A bad
 // HIREBRIDGE_LOG_FORMAT is reported in JSON too, the default format.
+// Other commands' errors are plain lines (exitStatus).
 func reportFatal(w io.Writer, format string, err error) {
 	if format == "console" {
 		fmt.Fprintf(w, "hirebridge: %v\n", err)

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hirebridge/hirebridge/internal/config"
@@ -16,24 +16,30 @@ import (
 // replayCommand is `hirebridge replay`: the dead letters that pass now are
 // published as if accepted the first time, the rest left (package replay).
 func replayCommand(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
-	cfg, err := config.Load(environ)
-	if err != nil {
-		return err
-	}
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs := newCommandFlags("replay", "[-dry-run] [-reason CODE] [-since WHEN] [-json]", replayAbout, replayExamples)
 	dryRun := fs.Bool("dry-run", false, "report what would be published, publish nothing")
-	reason := fs.String("reason", "", "only dead letters with this hirebridge-reason, e.g. unknown_event_type")
-	sinceFlag := fs.String("since", "", "only dead letters stored since then: a duration back from now, such as 24h, or an RFC 3339 time")
+	reason := fs.String("reason", "", "only dead letters with this hirebridge-reason `CODE`, one of:\n"+strings.Join(events.DeadLetterReasons(), ", "))
+	sinceFlag := fs.String("since", "", "only dead letters stored since `WHEN`: a duration back from now (24h, 90m)\nor an RFC 3339 time (2025-01-02T15:04:05Z)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object, with the outcome of each dead letter")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("replay takes no arguments, got %q; try: hirebridge replay -h", fs.Args())
+	if err := fs.noArgs(); err != nil {
+		return err
+	}
+	// Both checked before the broker is reached: a typo costs no
+	// connection, and a misspelt reason would match nothing, which looks
+	// like a run with nothing to replay.
+	if err := replay.CheckReason(*reason); err != nil {
+		return fs.usageErrorf("-reason %v", err)
 	}
 	since, err := replay.ParseSince(*sinceFlag, time.Now())
 	if err != nil {
-		return fmt.Errorf("-since %w", err)
+		return fs.usageErrorf("-since %v", err)
+	}
+	cfg, err := config.Load(environ)
+	if err != nil {
+		return err
 	}
 
 	sink, where, closeSink, err := openCommandSink(ctx, cfg)
@@ -64,3 +70,21 @@ func replayCommand(ctx context.Context, args []string, environ []string, stdout 
 	}
 	return nil
 }
+
+const replayAbout = `Publish the dead letters (<prefix>.dlq) that pass validation now, as if
+the webhook had accepted them the first time; leave the rest. Dead letters
+are never removed or changed, and nothing is published twice: what the
+destination holds already is skipped. It runs with the service's
+HIREBRIDGE_* settings, whether the service runs or not; set
+HIREBRIDGE_STRICT=false for the run to let undocumented event types
+through. It exits 1 when a broker fault left dead letters unpublished:
+run it again.
+`
+
+const replayExamples = `  HIREBRIDGE_STRICT=false hirebridge replay -dry-run
+      report what would be published, and what would still be rejected
+  HIREBRIDGE_STRICT=false hirebridge replay -reason unknown_event_type -since 24h
+      publish the undocumented events rejected in the last day
+  hirebridge replay -reason undeliverable
+      publish again the events the broker refused, once it takes them
+`

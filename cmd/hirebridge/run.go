@@ -2,26 +2,74 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
-
-	"github.com/hirebridge/hirebridge/internal/config"
 )
 
-// run dispatches the subcommand. Only main exits the process.
+// run dispatches the subcommand. Only main exits the process: it learns
+// from the error's type how to say it (exitstatus.go), and this is the one
+// place that decides the type. serve's errors end its log; every other
+// command's, a person's at a terminal, are marked for a plain line.
 func run(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
+	name, args := commandOf(args)
+	if warnsOfUnknownVars(name) {
+		warnUnknownVars(os.Stderr, environ)
 	}
-	switch cmd {
-	case "serve":
-		return serveCommand(ctx, environ, stdout, nil)
-	case "version", "--version", "-v":
-		_, err := fmt.Fprintln(stdout, "hirebridge", versionString())
+	err := dispatch(ctx, name, args, environ, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		// Asked for, and printed: done.
+		return nil
+	}
+	if name == "serve" {
 		return err
+	}
+	return forPeople(name, err)
+}
+
+// commandOf splits the command's name off args: serve when none is given,
+// and the spellings every CLI is tried with for help and the version.
+func commandOf(args []string) (name string, rest []string) {
+	if len(args) == 0 {
+		return "serve", nil
+	}
+	name, rest = args[0], args[1:]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	case "-v", "-version", "--version":
+		name = "version"
+	}
+	return name, rest
+}
+
+// warnsOfUnknownVars says whether the command is to be warned, before it
+// runs, of the HIREBRIDGE_* variables nothing reads: those that read the
+// configuration, but serve, which logs them with the rest of its start,
+// and config, which lists them after its table. help and version read no
+// variables.
+func warnsOfUnknownVars(name string) bool {
+	switch name {
+	case "tail", "replay", "spool":
+		return true
+	}
+	return false
+}
+
+func dispatch(ctx context.Context, name string, args []string, environ []string, stdout io.Writer) error {
+	switch name {
+	case "serve":
+		if err := parseServeArgs(args, stdout); err != nil {
+			return err
+		}
+		return serveCommand(ctx, environ, stdout, nil)
+	case "version":
+		return versionCommand(args, stdout)
 	case "tail":
 		return tail(ctx, args, environ, stdout)
 	case "replay":
@@ -29,34 +77,59 @@ func run(ctx context.Context, args []string, environ []string, stdout io.Writer)
 	case "spool":
 		return spoolCommand(ctx, args, environ, stdout)
 	case "config":
-		cfg, err := config.Load(environ)
-		if err != nil {
-			return err
-		}
-		return cfg.Print(stdout)
-	case "help", "--help", "-h":
+		return configCommand(args, environ, stdout)
+	case "help":
+		return helpCommand(ctx, args, environ, stdout)
+	}
+	what := "command"
+	if strings.HasPrefix(name, "-") {
+		what = "flag"
+	}
+	return &usageError{msg: fmt.Sprintf("unknown %s %q", what, name)}
+}
+
+// helpCommand is `hirebridge help [COMMAND]`: this usage, or the command's
+// own, as `hirebridge COMMAND -h` prints it.
+func helpCommand(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
+	switch {
+	case len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
-	default:
-		return fmt.Errorf("unknown command %q; try: hirebridge help", cmd)
+	case len(args) > 1:
+		return &usageError{command: "help", msg: fmt.Sprintf("takes one command, got %s", quoteAll(args))}
+	case args[0] == "help":
+		return helpCommand(ctx, nil, environ, stdout)
 	}
+	name, _ := commandOf(args)
+	return dispatch(ctx, name, []string{"-h"}, environ, stdout)
 }
 
 const usage = `hirebridge: Hirempire webhooks to NATS JetStream or Kafka
 
 Usage:
   hirebridge [serve]      receive webhooks (configured by HIREBRIDGE_* variables)
-  hirebridge tail [-all] [SUBJECT]
+  hirebridge tail [-all] [-server URL] [-stream NAME] [SUBJECT]
                           print events as they arrive, on NATS or Kafka
-  hirebridge replay [-dry-run] [-reason CODE] [-since 24h|TIME] [-json]
+  hirebridge replay [-dry-run] [-reason CODE] [-since WHEN] [-json]
                           publish the dead letters that pass now; leaves
                           them in place, publishes nothing twice
-  hirebridge spool list|export|salvage FILE
+  hirebridge spool list|export
+  hirebridge spool salvage [-dry-run] FILE
                           what the spool holds: waiting, quarantined, and
                           what a damaged file moved aside still holds
-  hirebridge config       print every variable, its default and its value
-                          (secrets masked)
+  hirebridge config [-h]  print every variable: default, value in use
+                          (automatic values resolved), bad values marked,
+                          _FILE variants
   hirebridge version      print the version
+  hirebridge help [COMMAND]
+                          this, or a command's usage
+
+Every command takes -h for its usage, with its arguments and examples.
+serve, tail, replay, spool and config say which HIREBRIDGE_* variables
+nothing reads (a misspelt one is otherwise ignored without a word).
+
+Exit status: 0 done; 1 the command failed (said in one line on standard
+error; serve's last log line); 2 a wrong command, flag or argument.
 `
 
 // assumedMemoryLimit stands in for a container's memory limit where there

@@ -24,19 +24,21 @@ func serveCommand(ctx context.Context, environ []string, stdout io.Writer, liste
 		return err
 	}
 	tuneGC()
-	return serve(ctx, cfg, stdout, listening)
+	return serve(ctx, cfg, config.Unknown(environ), stdout, listening)
 }
 
 // serve runs the receiver until ctx is cancelled (SIGTERM or SIGINT), then
 // shuts down in the order that loses nothing: readiness fails, the listener
 // stops, in-flight requests finish, the sink flushes. Whatever it opened is
-// closed on every path out, and every close error is reported.
-func serve(ctx context.Context, cfg config.Config, stdout io.Writer, listening func(web, admin net.Addr)) (err error) {
+// closed on every path out, and every close error is reported. unknown are
+// the HIREBRIDGE_* variables nothing reads, warned of at start.
+func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, stdout io.Writer, listening func(web, admin net.Addr)) (err error) {
 	log := newLogger(cfg, stdout)
 	if len(cfg.IgnoredVars) > 0 {
 		log.Warn().Strs("ignored", cfg.IgnoredVars).Str("sink", cfg.Sink).
 			Msg("these variables configure the other sink and are ignored")
 	}
+	logUnknownVars(log, unknown)
 	log.Info().Str("version", versionString()).Object("config", &cfg).
 		Uint64("gc_percent", gcPercent()).Int64("memory_limit_bytes", debug.SetMemoryLimit(-1)).
 		Msg("starting")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,8 +15,7 @@ import (
 	"github.com/hirebridge/hirebridge/sinks/spool"
 )
 
-const spoolUsage = `hirebridge spool: what the spool holds, and what a damaged one still holds
-
+const spoolUsage = `Usage:
   hirebridge spool list           the events waiting, the quarantine (with why),
                                   and damaged files moved aside
   hirebridge spool export         the quarantined records, one JSON object a line
@@ -25,33 +23,81 @@ const spoolUsage = `hirebridge spool: what the spool holds, and what a damaged o
                                   forward what a moved-aside spool file still
                                   holds to the broker, skipping what is there
 
-list and export read HIREBRIDGE_SPOOL_DIR while no bridge runs on it;
-salvage reaches the broker as replay does (the service may be running).
+What the spool (HIREBRIDGE_SPOOL) holds, and what a damaged one still
+holds. list and export read HIREBRIDGE_SPOOL_DIR while no bridge runs on
+it; salvage reaches the broker as replay does (the service may be
+running). Each takes -h for its usage.
+
+Examples:
+  hirebridge spool list
+  hirebridge spool export > quarantine.jsonl
+  hirebridge spool salvage -dry-run data/spool/spool.db.corrupt-20261206T230405Z
 `
 
-// spoolCommand runs `hirebridge spool ...` (package spooltools).
+// spoolCommand runs `hirebridge spool ...` (package spooltools). Each
+// subcommand's errors name it: `hirebridge spool list: ...`.
 func spoolCommand(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		// Which one is the question: the usage answers it, on standard
+		// error since it is not what was asked for.
+		fmt.Fprint(os.Stderr, spoolUsage)
+		return &usageError{command: "spool", msg: "which one? list, export or salvage", usageShown: true}
+	}
+	sub, args := args[0], args[1:]
+	var err error
+	switch sub {
+	case "list":
+		err = spoolDirCommand(sub, args, environ, stdout, listAbout, listExamples, spooltools.List)
+	case "export":
+		err = spoolDirCommand(sub, args, environ, stdout, exportAbout, exportExamples, spooltools.Export)
+	case "salvage":
+		err = spoolSalvage(ctx, args, environ, stdout)
+	case "help", "-h", "-help", "--help":
+		if _, err := io.WriteString(stdout, spoolUsage); err != nil {
+			return err
+		}
+		return flag.ErrHelp
+	default:
+		return &usageError{command: "spool", msg: fmt.Sprintf("unknown spool command %q; one of list, export, salvage", sub)}
+	}
+	return forPeople("spool "+sub, err)
+}
+
+const listAbout = `List what the spool holds: the events waiting to be forwarded, the
+quarantine (each record with why it could not be forwarded), and damaged
+spool files moved aside (for spool salvage). It reads HIREBRIDGE_SPOOL_DIR
+(default: <HIREBRIDGE_DATA_DIR>/spool) while no bridge runs on it; the
+running service reports its spool on /metrics (hirebridge_spool_*).
+`
+
+const listExamples = `  hirebridge spool list
+  HIREBRIDGE_SPOOL_DIR=/var/lib/hirebridge/spool hirebridge spool list
+`
+
+const exportAbout = `Print the quarantined records, one JSON object a line, to keep them or
+send them on by other means. It reads HIREBRIDGE_SPOOL_DIR (default:
+<HIREBRIDGE_DATA_DIR>/spool) while no bridge runs on it.
+`
+
+const exportExamples = `  hirebridge spool export > quarantine.jsonl
+`
+
+// spoolDirCommand is a spool subcommand that reads the spool directory
+// (list, export): -h, no arguments.
+func spoolDirCommand(sub string, args, environ []string, stdout io.Writer, about, examples string,
+	read func(w io.Writer, dir string) error) error {
+	fs := newCommandFlags("spool "+sub, "", about, examples)
+	if err := fs.parse(args, stdout); err != nil {
+		return err
+	}
+	if err := fs.noArgs(); err != nil {
+		return err
+	}
 	cfg, err := config.Load(environ)
 	if err != nil {
 		return err
 	}
-	if len(args) == 0 {
-		_, err := io.WriteString(stdout, spoolUsage)
-		return err
-	}
-	sub, args := args[0], args[1:]
-	switch sub {
-	case "list":
-		return withSpoolDir(cfg, func(dir string) error { return spooltools.List(stdout, dir) })
-	case "export":
-		return withSpoolDir(cfg, func(dir string) error { return spooltools.Export(stdout, dir) })
-	case "salvage":
-		return spoolSalvage(ctx, cfg, args, stdout)
-	case "help", "-h", "--help":
-		_, err := io.WriteString(stdout, spoolUsage)
-		return err
-	}
-	return fmt.Errorf("unknown spool command %q; try: hirebridge spool help", sub)
+	return withSpoolDir(cfg, func(dir string) error { return read(stdout, dir) })
 }
 
 // withSpoolDir runs f on the spool directory under its lock: bbolt's own
@@ -73,14 +119,19 @@ func withSpoolDir(cfg config.Config, f func(dir string) error) error {
 // spoolSalvage is `hirebridge spool salvage FILE`: the file is read before
 // the broker is reached, so a file that cannot be salvaged costs no
 // connection.
-func spoolSalvage(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("spool salvage", flag.ContinueOnError)
+func spoolSalvage(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	fs := newCommandFlags("spool salvage", "[-dry-run] FILE", salvageAbout, salvageExamples)
 	dryRun := fs.Bool("dry-run", false, "report what would be forwarded, publish nothing")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("spool salvage takes one file, a spool file moved aside (see: hirebridge spool list)")
+		return fs.usageErrorf("takes one FILE, a spool file moved aside (hirebridge spool list names them), got %d arguments%s",
+			fs.NArg(), flagAfterArgs(fs.Args()))
+	}
+	cfg, err := config.Load(environ)
+	if err != nil {
+		return err
 	}
 	salvage, err := spooltools.ReadSalvage(fs.Arg(0))
 	if err != nil {
@@ -108,3 +159,18 @@ func spoolSalvage(ctx context.Context, cfg config.Config, args []string, stdout 
 	}
 	return res.Err()
 }
+
+const salvageAbout = `Publish what a damaged spool file, moved aside at start, still holds:
+what checks out, in order, to the broker the service uses (reached as
+replay reaches it, the service running or not), skipping the events the
+destination holds already, so a second run publishes nothing twice;
+refused events go to the dead letters. A note beside the file
+(<FILE>.salvaged) says what became of each.
+
+FILE      a spool file moved aside, spool.db.corrupt-<UTC time>
+          (hirebridge spool list names them)
+`
+
+const salvageExamples = `  hirebridge spool salvage -dry-run data/spool/spool.db.corrupt-20261206T230405Z
+  hirebridge spool salvage data/spool/spool.db.corrupt-20261206T230405Z
+`

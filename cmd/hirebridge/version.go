@@ -1,6 +1,10 @@
 package main
 
-import "runtime/debug"
+import (
+	"fmt"
+	"io"
+	"runtime/debug"
+)
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version = ""
@@ -13,4 +17,17 @@ func versionString() string {
 		return info.Main.Version
 	}
 	return "dev"
+}
+
+// versionCommand is `hirebridge version`.
+func versionCommand(args []string, stdout io.Writer) error {
+	fs := newCommandFlags("version", "", "Print hirebridge's version: the one stamped at build time, else the\nmodule's, else dev.\n", "")
+	if err := fs.parse(args, stdout); err != nil {
+		return err
+	}
+	if err := fs.noArgs(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(stdout, "hirebridge", versionString())
+	return err
 }

@@ -69,6 +69,9 @@ type Config struct {
 	// TokenGenerated is true when no token was configured and one was
 	// drawn at random; only then is it logged.
 	TokenGenerated bool
+	// SpoolDirResolved is true when HIREBRIDGE_SPOOL_DIR was empty and
+	// the spool's directory is <HIREBRIDGE_DATA_DIR>/spool.
+	SpoolDirResolved bool
 	// EmbeddedAddrSet is true when HIREBRIDGE_NATS_EMBEDDED_ADDR was
 	// given: a taken address is then an error rather than a cue to take a
 	// free port.
@@ -81,9 +84,21 @@ type Config struct {
 // Load parses and validates the environment. Its errors are one line
 // naming the variable at fault.
 func Load(environ []string) (Config, error) {
-	cfg, vars, err := settings.Load[Config](environ, Prefix)
-	if err != nil {
-		return Config{}, err
+	cfg, problems := load(environ)
+	if len(problems) > 0 {
+		return Config{}, problems[0]
+	}
+	return cfg, nil
+}
+
+// load is Load giving every problem it meets rather than the first; Check
+// goes on from there. The configuration is resolved and validated only
+// once every variable parsed: validating the zero a bad value left would
+// report a second problem that is not there.
+func load(environ []string) (Config, []error) {
+	cfg, vars, problems := settings.LoadAll[Config](environ, Prefix)
+	if len(problems) > 0 {
+		return cfg, problems
 	}
 	_, cfg.EmbeddedAddrSet = vars[Prefix+"NATS_EMBEDDED_ADDR"]
 	other := Prefix + "KAFKA_"
@@ -98,13 +113,11 @@ func Load(environ []string) (Config, error) {
 	slices.Sort(cfg.IgnoredVars)
 	if cfg.Spool.Dir == "" {
 		cfg.Spool.Dir = filepath.Join(cfg.DataDir, "spool")
+		cfg.SpoolDirResolved = true
 	}
 	if cfg.Bridge.Token == "" {
 		cfg.Bridge.Token = rand.Text()
 		cfg.TokenGenerated = true
 	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
+	return cfg, cfg.Problems()
 }

@@ -1,7 +1,8 @@
 package config
 
 import (
-	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -10,26 +11,31 @@ import (
 )
 
 // MarshalZerologObject logs every setting of the service and of its sink,
-// from the same fields `hirebridge config` lists, with secrets masked.
+// from the same fields `hirebridge config` lists, with secrets masked,
+// and under "automatic" the value in use of those left to the service.
 func (c Config) MarshalZerologObject(e *zerolog.Event) {
-	other := "Kafka."
-	if c.Sink == "kafka" {
-		other = "NATS."
-	}
 	for _, s := range settings.Of(&c, Prefix) {
-		if strings.HasPrefix(s.Path, other) || (c.Sink == "kafka" && strings.HasPrefix(s.Path, "Embedded.")) {
+		if c.otherSinks(s.Path) {
 			continue
 		}
-		e.Str(strings.ToLower(strings.TrimPrefix(s.Var, Prefix)), s.Display())
+		e.Str(logKey(s.Var), s.Display())
+	}
+	if auto := c.automatic(); len(auto) > 0 {
+		d := zerolog.Dict()
+		for _, name := range slices.Sorted(maps.Keys(auto)) {
+			d.Str(logKey(name), auto[name].value)
+		}
+		e.Dict("automatic", d)
 	}
 }
 
-// Print is `hirebridge config`: every variable, its default and the value
-// in effect, secrets masked.
-func (c Config) Print(w io.Writer) error {
-	shown := map[string]string{}
-	if c.TokenGenerated {
-		shown[Prefix+"WEBHOOK_TOKEN"] = "(drawn at random at each start)"
+// otherSinks tells the settings of the sink not chosen (the embedded
+// server is NATS's), which the log leaves out.
+func (c Config) otherSinks(path string) bool {
+	if c.Sink == "kafka" {
+		return strings.HasPrefix(path, "NATS.") || strings.HasPrefix(path, "Embedded.")
 	}
-	return settings.Print(w, settings.Of(&c, Prefix), shown)
+	return strings.HasPrefix(path, "Kafka.")
 }
+
+func logKey(name string) string { return strings.ToLower(strings.TrimPrefix(name, Prefix)) }

@@ -8,25 +8,36 @@ import (
 	"github.com/hirebridge/hirebridge/internal/settings"
 )
 
+// UnknownVar is a HIREBRIDGE_* variable no setting reads.
+type UnknownVar struct {
+	Name string
+	// DidYouMean is the known variable closest to Name, when one is close
+	// enough to be a slip of the keyboard; empty otherwise.
+	DidYouMean string
+}
+
+// String says both, for people.
+func (u UnknownVar) String() string {
+	if u.DidYouMean != "" {
+		return fmt.Sprintf("%s is not a hirebridge variable; did you mean %s?", u.Name, u.DidYouMean)
+	}
+	return fmt.Sprintf("%s is not a hirebridge variable; `hirebridge config` lists them", u.Name)
+}
+
 // Unknown lists the HIREBRIDGE_* variables of environ that no setting
-// reads, each as a sentence naming the closest known variable when one is
-// close enough to be a slip of the keyboard. A misspelt variable would
-// otherwise be ignored without a word, its setting left at its default.
-func Unknown(environ []string) []string {
+// reads, sorted by name. A misspelt variable would otherwise be ignored
+// without a word, its setting left at its default.
+func Unknown(environ []string) []UnknownVar {
 	known := KnownVars()
-	var out []string
+	var out []UnknownVar
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(name, Prefix) || slices.Contains(known, name) {
 			continue
 		}
-		if near := closest(name, known); near != "" {
-			out = append(out, fmt.Sprintf("%s is not a hirebridge variable; did you mean %s?", name, near))
-		} else {
-			out = append(out, fmt.Sprintf("%s is not a hirebridge variable; `hirebridge config` lists them", name))
-		}
+		out = append(out, UnknownVar{Name: name, DidYouMean: closest(name, known)})
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b UnknownVar) int { return strings.Compare(a.Name, b.Name) })
 	return slices.Compact(out)
 }
 

@@ -20,8 +20,12 @@ func TestUnknownVariablesNameTheClosestKnownOne(t *testing.T) {
 		"HIREBRIDGE_PUBLSIH_TIMEOUT is not a hirebridge variable; did you mean HIREBRIDGE_PUBLISH_TIMEOUT?",
 		"HIREBRIDGE_STRICK is not a hirebridge variable; did you mean HIREBRIDGE_STRICT?",
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("Unknown:\n got %q\nwant %q", got, want)
+	var said []string
+	for _, u := range got {
+		said = append(said, u.String())
+	}
+	if !slices.Equal(said, want) {
+		t.Errorf("Unknown:\n got %q\nwant %q", said, want)
 	}
 }
 

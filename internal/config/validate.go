@@ -10,12 +10,23 @@ import (
 	"github.com/hirebridge/hirebridge/internal/settings"
 )
 
-// Validate checks the binary's own settings, then each part's.
+// Validate checks the binary's own settings, then each part's, and
+// reports the first problem: the README promises one line.
 func (c *Config) Validate() error {
+	if problems := c.Problems(); len(problems) > 0 {
+		return problems[0]
+	}
+	return nil
+}
+
+// Problems are the problems of the binary's own settings, all of them,
+// then the first of each part's (the parts' Validate stop at their first),
+// each a *settings.VarError when a variable is at fault.
+func (c *Config) Problems() []error {
 	var errs []error
 	check := func(ok bool, name, format string, args ...any) {
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s%s: %s", Prefix, name, fmt.Sprintf(format, args...)))
+			errs = append(errs, &settings.VarError{Var: Prefix + name, Problem: fmt.Sprintf(format, args...)})
 		}
 	}
 	check(c.Sink == "nats" || c.Sink == "kafka", "SINK", "%q is not a sink; use nats or kafka", c.Sink)
@@ -41,31 +52,29 @@ func (c *Config) Validate() error {
 	// beside it would fail with it, and it never goes away on its own.
 	check(!c.Spool.On || c.Sink != "nats" || c.NATS.URLs != "", "SPOOL",
 		"the spool keeps events while an external broker is away; with the embedded NATS server (HIREBRIDGE_NATS_URL empty) the broker runs in this process and stores on the same disk, so there is nothing for a spool to outlast: set HIREBRIDGE_NATS_URL or turn the spool off")
-	// Only the first is reported: the README promises one line.
-	if len(errs) > 0 {
-		return errs[0]
-	}
-	if err := c.Bridge.Validate(); err != nil {
-		return c.VarError(err)
-	}
-	if c.Spool.On {
-		if err := c.SpoolConfig(zerolog.Nop()).Validate(); err != nil {
-			return c.VarError(err)
+	part := func(err error) {
+		if err != nil {
+			errs = append(errs, c.VarError(err))
 		}
+	}
+	part(c.Bridge.Validate())
+	if c.Spool.On {
+		part(c.SpoolConfig(zerolog.Nop()).Validate())
 	}
 	switch c.Sink {
 	case "nats":
-		return c.VarError(c.NATSConfig().Validate())
+		part(c.NATSConfig().Validate())
 	case "kafka":
-		return c.VarError(c.KafkaConfig(zerolog.Nop()).Validate())
+		part(c.KafkaConfig(zerolog.Nop()).Validate())
 	}
-	return nil
+	return errs
 }
 
 // VarError names the variable behind a field a part refused (at
-// validation, or at open for an unreadable file). The parts name
-// themselves by section; the fields the binary sets from settings it
-// shares among parts are named by the shared variable.
+// validation, or at open for an unreadable file), as a
+// *settings.VarError. The parts name themselves by section; the fields
+// the binary sets from settings it shares among parts are named by the
+// shared variable.
 func (c *Config) VarError(err error) error {
 	return settings.NameField(err, settings.Of(c, Prefix),
 		map[string]string{"bridge": "Bridge", "nats": "NATS", "kafka": "Kafka", "spool": "Spool"},

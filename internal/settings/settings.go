@@ -94,6 +94,15 @@ func (s Setting) Display() string {
 	}
 }
 
+// DisplayText is text, a value as given for the setting (one that may not
+// parse), masked as Display masks values.
+func (s Setting) DisplayText(text string) string {
+	if s.Secret && text != "" {
+		return "REDACTED"
+	}
+	return redactURLs(text)
+}
+
 // redactURLs hides user info in comma-separated URLs.
 func redactURLs(urls string) string {
 	parts := strings.Split(urls, ",")

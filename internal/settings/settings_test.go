@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,17 +50,26 @@ func TestLoad(t *testing.T) {
 	if c.Part.Password != "s3cret" || c.Part.Retries != 0 || c.Part.Wait != 5*time.Second || vars["X_URL"] == "" {
 		t.Errorf("loaded %+v", c)
 	}
+	given := map[string]string{"X_PART_PASSWORD_FILE": file}
 	var out bytes.Buffer
-	if err := Print(&out, Of(&c, "X_"), map[string]string{"X_PART_WAIT": "(shown)"}); err != nil {
+	if err := Print(&out, Rows(Of(&c, "X_"), given)); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"nats://REDACTED@h:4222", "REDACTED", "(shown)"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("printed no %q:\n%s", want, out.String())
+	for _, want := range []string{
+		`(?m)^X_URL +nats://localhost:4222 +nats://REDACTED@h:4222$`,
+		`(?m)^X_PART_PASSWORD +- +REDACTED +from X_PART_PASSWORD_FILE$`,
+		`(?m)^X_PART_PASSWORD_FILE +- +` + regexp.QuoteMeta(file) + `$`,
+		`(?m)^X_PART_RETRIES +3 +0 +never retry$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("printed no line matching %s:\n%s", want, out.String())
 		}
 	}
 	if strings.Contains(out.String(), "s3cret") || strings.Contains(out.String(), "pw@") {
 		t.Errorf("printed a secret:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), " \n") {
+		t.Errorf("printed trailing spaces:\n%q", out.String())
 	}
 
 	// Errors name the variable, in an operator's words.
@@ -71,6 +81,42 @@ func TestLoad(t *testing.T) {
 		if _, _, err := Load[composed]([]string{environ}, "X_"); err == nil || err.Error() != want {
 			t.Errorf("%s: %v, want %s", environ, err, want)
 		}
+	}
+}
+
+// LoadAll goes on past a bad value: every variable at fault, each once,
+// in the words Load says it alone, and a value that did not parse is not
+// refused again as an explicit zero.
+func TestLoadAllFindsEveryProblem(t *testing.T) {
+	environ := []string{
+		"X_PART_WAIT=soon",
+		"X_PART_RETRIES=many",
+		"X_PART_PASSWORD=inline",
+		"X_PART_PASSWORD_FILE=" + filepath.Join(t.TempDir(), "absent"),
+	}
+	_, _, problems := LoadAll[composed](environ, "X_")
+	got := map[string]string{}
+	for _, p := range problems {
+		name := VarOf(p)
+		if _, dup := got[name]; dup {
+			t.Errorf("%s reported twice: %v", name, problems)
+		}
+		got[name] = p.Error()
+	}
+	for _, name := range []string{"X_PART_WAIT", "X_PART_RETRIES", "X_PART_PASSWORD_FILE"} {
+		var alone []string
+		for _, kv := range environ {
+			if strings.HasPrefix(kv, name+"=") || (name == "X_PART_PASSWORD_FILE" && strings.HasPrefix(kv, "X_PART_PASSWORD")) {
+				alone = append(alone, kv)
+			}
+		}
+		_, _, err := Load[composed](alone, "X_")
+		if err == nil || got[name] != err.Error() {
+			t.Errorf("%s: LoadAll says %q, Load alone %v", name, got[name], err)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("%d problems, want 3: %q", len(got), problems)
 	}
 }
 

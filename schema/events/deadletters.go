@@ -1,5 +1,7 @@
 package events
 
+import "slices"
+
 // DeadLetters is the last part of the dead letters' subject or topic; no
 // event may be named so, or below it.
 const DeadLetters = "dlq"
@@ -24,6 +26,26 @@ const (
 // ReasonUndeliverable is the reason of dead letters of events that were
 // valid but that the broker refused for good.
 const ReasonUndeliverable = "undeliverable"
+
+// deadLetterReasons are the hirebridge-reason codes the bridge writes: the
+// rejection codes the sender is answered with (package schema's Reason
+// values, named again here because this package imports nothing of the
+// bridge; a test holds the two to each other), then ReasonUndeliverable.
+var deadLetterReasons = []string{
+	"invalid_json",
+	"not_an_object",
+	"not_i_json",
+	"invalid_event",
+	"invalid_timestamp",
+	"schema_violation",
+	"unknown_event_type",
+	ReasonUndeliverable,
+}
+
+// DeadLetterReasons is every value the hirebridge-reason header of a dead
+// letter can hold, so a consumer or a command can tell a reason from a
+// typo. The slice is the caller's own.
+func DeadLetterReasons() []string { return slices.Clone(deadLetterReasons) }
 
 // An undeliverable event's dead letter keeps every part of the message it
 // was under HeaderOriginalPrefix, so it can be published again whole: its

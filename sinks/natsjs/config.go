@@ -124,10 +124,17 @@ const (
 
 // duplicateWindow resolves an automatic DuplicateWindow.
 func (c Config) duplicateWindow() time.Duration {
-	switch {
-	case c.DuplicateWindow > 0:
+	if c.DuplicateWindow > 0 {
 		return c.DuplicateWindow
-	case c.Local != nil:
+	}
+	return AutomaticDuplicateWindow(c.Local != nil)
+}
+
+// AutomaticDuplicateWindow is the duplicate window of a stream the sink
+// creates with DuplicateWindow 0, on the embedded server or an external
+// one; exported so `hirebridge config` shows the value in use.
+func AutomaticDuplicateWindow(embedded bool) time.Duration {
+	if embedded {
 		return embeddedDuplicateWindow
 	}
 	return externalDuplicateWindow
