@@ -50,6 +50,7 @@ func TestREADMEShowsTheExamples(t *testing.T) {
 		"examples/consume-nats/main.go func printer",
 		"examples/consume-kafka/main.go func consume",
 		"examples/consume-ts/src/consume.ts",
+		"examples/consume-python/consume.py",
 	} {
 		if !slices.Contains(shown, want) {
 			t.Errorf("docs/consuming.md does not show %s (it shows %q)", want, shown)

@@ -3,8 +3,11 @@
 # installs it from its lock file, generates its types from the published
 # schemas, compiles it, starts hirebridge against the machine's NATS server
 # (127.0.0.1:4222, JetStream) under a stream and prefix of this run's own,
-# posts the documented examples, and checks what the consumer prints. Fails
-# when anything is missing or differs.
+# posts the documented examples, and checks what the consumer prints; then
+# that it finds the server through HIREBRIDGE_DATA_DIR/embedded-nats.url
+# when NATS_URL is unset, and that a missing stream is one line on stderr
+# (no stack trace) and exit status 1. Fails when anything is missing or
+# differs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -84,19 +87,65 @@ job_deleted job_wx01yz23ab45cd67ef Marketing Manager
 meeting_booked mtg_ab12cd34ef56gh78ij 30 min
 job_deleted job_last Marketing Manager"
 
-(cd examples/consume-ts && NATS_URL=$nats_url HIREBRIDGE_NATS_STREAM=$stream HIREBRIDGE_TOPIC_PREFIX=$prefix \
-  exec node dist/consume.js) >"$work/out" 2>"$work/err" &
-consumer_pid=$!
-for _ in $(seq 100); do
-  grep -q job_last "$work/out" && break
-  kill -0 "$consumer_pid" 2>/dev/null || break
-  sleep 0.2
-done
-if [[ $(cat "$work/out") != "$want" ]]; then
-  echo "the TypeScript consumer printed:" >&2
-  cat "$work/out" "$work/err" >&2
-  echo "want:" >&2
-  echo "$want" >&2
+# consumer OUT ERR VAR=VALUE...: starts the consumer in the background
+# with only the variables given (and PATH, HOME), so a NATS_URL of the
+# caller's cannot leak in.
+consumer() {
+  local out=$1 err=$2
+  shift 2
+  (cd examples/consume-ts && exec env -i PATH="$PATH" HOME="$HOME" "$@" node dist/consume.js) >"$out" 2>"$err" &
+  consumer_pid=$!
+}
+# await_last OUT ERR: waits until the consumer printed the last event,
+# then stops it and checks it printed each event once.
+await_last() {
+  for _ in $(seq 100); do
+    grep -q job_last "$1" && break
+    kill -0 "$consumer_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill "$consumer_pid" 2>/dev/null || true
+  wait "$consumer_pid" 2>/dev/null || true
+  consumer_pid=
+  if [[ $(cat "$1") != "$want" ]]; then
+    echo "the TypeScript consumer printed:" >&2
+    cat "$1" "$2" >&2
+    echo "want:" >&2
+    echo "$want" >&2
+    exit 1
+  fi
+}
+
+# 1. Given NATS_URL, each event once.
+consumer "$work/out" "$work/err" NATS_URL="$nats_url" HIREBRIDGE_NATS_STREAM="$stream" HIREBRIDGE_TOPIC_PREFIX="$prefix"
+await_last "$work/out" "$work/err"
+
+# 2. Without NATS_URL, through the URL the embedded server records in its
+# data directory (here the machine's server), under a durable of its own
+# (CONSUMER_NAME), which reads the stream from its start.
+mkdir -p "$work/found"
+echo "$nats_url" >"$work/found/embedded-nats.url"
+consumer "$work/found.out" "$work/found.err" HIREBRIDGE_DATA_DIR="$work/found" \
+  HIREBRIDGE_NATS_STREAM="$stream" HIREBRIDGE_TOPIC_PREFIX="$prefix" CONSUMER_NAME=found
+await_last "$work/found.out" "$work/found.err"
+said="consume-ts: following stream $stream ($prefix.>) on $nats_url (recorded in $work/found/embedded-nats.url) as found; Ctrl-C stops"
+if [[ $(cat "$work/found.err") != "$said" ]]; then
+  echo "through HIREBRIDGE_DATA_DIR, the TypeScript consumer said:" >&2
+  cat "$work/found.err" >&2
+  echo "want: $said" >&2
   exit 1
 fi
-echo "consume-ts: 8 passed, 0 failed"
+
+# 3. A missing stream: one line, no stack trace, exit status 1.
+missing=${stream}_MISSING
+rc=0
+(cd examples/consume-ts && exec env -i PATH="$PATH" HOME="$HOME" NATS_URL="$nats_url" HIREBRIDGE_NATS_STREAM="$missing" \
+  timeout 30 node dist/consume.js) >"$work/missing.out" 2>"$work/missing.err" || rc=$?
+said="consume-ts: stream $missing not found on $nats_url (NATS_URL): is hirebridge running with the same HIREBRIDGE_NATS_STREAM?"
+if [[ $rc != 1 || $(cat "$work/missing.err") != "$said" || -s $work/missing.out ]]; then
+  echo "with a missing stream, the TypeScript consumer exited $rc, printing:" >&2
+  cat "$work/missing.out" "$work/missing.err" >&2
+  echo "want exit status 1 and only: $said" >&2
+  exit 1
+fi
+echo "consume-ts: 3 passed, 0 failed"

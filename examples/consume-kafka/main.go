@@ -1,10 +1,15 @@
 // Command consume-kafka reads hirebridge's events from Kafka in a consumer
 // group and decodes each into its Go type.
+//
+// It reads from HIREBRIDGE_KAFKA_BROKERS (default localhost:9092), the
+// topics of HIREBRIDGE_TOPIC_PREFIX, in the group CONSUMER_NAME (default
+// example-kafka).
 package main
 
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -12,6 +17,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 
@@ -20,27 +26,91 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	brokers := strings.Split(cmp.Or(os.Getenv("HIREBRIDGE_KAFKA_BROKERS"), "localhost:9092"), ",")
-	prefix := cmp.Or(os.Getenv("HIREBRIDGE_TOPIC_PREFIX"), events.DefaultPrefix)
-	err := consume(ctx, brokers, prefix, "billing", printer(os.Stdout))
-	if err != nil && ctx.Err() == nil {
-		log.Fatal(err)
+	err := run(ctx, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "consume-kafka:", err)
+		os.Exit(1)
 	}
+}
+
+// run reads the topics until ctx ends, saying on stderr what it reads.
+// Its error is one line for people.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	brokers, from := getenv("HIREBRIDGE_KAFKA_BROKERS"), "HIREBRIDGE_KAFKA_BROKERS"
+	if brokers == "" {
+		brokers, from = "localhost:9092", "the default; HIREBRIDGE_KAFKA_BROKERS is unset"
+	}
+	prefix := cmp.Or(getenv("HIREBRIDGE_TOPIC_PREFIX"), events.DefaultPrefix)
+	group := cmp.Or(getenv("CONSUMER_NAME"), "example-kafka")
+	var addrs []string
+	for _, b := range strings.Split(brokers, ",") {
+		addrs = append(addrs, strings.TrimSpace(b))
+	}
+	// The reader would wait for brokers and topics without a word: a wrong
+	// address or prefix is told at once instead.
+	want := topics(prefix)
+	missing, err := missingTopics(ctx, addrs, want)
+	const hint = "is hirebridge running with HIREBRIDGE_SINK=kafka and the same HIREBRIDGE_TOPIC_PREFIX? It creates them at start"
+	switch {
+	case ctx.Err() != nil:
+		return nil // stopped
+	case err != nil:
+		return fmt.Errorf("cannot reach Kafka at %s (%s): %w", brokers, from, err)
+	case len(missing) == len(want):
+		return fmt.Errorf("no %s.<event> topics on %s (%s): %s", prefix, brokers, from, hint)
+	case len(missing) > 0:
+		return fmt.Errorf("topics %s not found on %s (%s): %s", strings.Join(missing, ", "), brokers, from, hint)
+	}
+	fmt.Fprintf(stderr, "consume-kafka: reading %s.<event> on %s (%s) in group %s; Ctrl-C stops\n", prefix, brokers, from, group)
+	err = consume(ctx, addrs, prefix, group, printer(stdout))
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("on %s (%s): %w", brokers, from, err)
+	}
+	return nil
+}
+
+// missingTopics are those of topics the brokers do not have.
+func missingTopics(ctx context.Context, brokers, topics []string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	transport := &kafka.Transport{}
+	defer transport.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: transport}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, errors.New("no answer within 10s: is it a Kafka broker?")
+	}
+	if err != nil {
+		// Not kafka-go's "kafka.(*Client).Metadata: " before the cause.
+		return nil, cmp.Or(errors.Unwrap(err), err)
+	}
+	var missing []string
+	for _, t := range md.Topics {
+		if t.Error != nil {
+			missing = append(missing, t.Name)
+		}
+	}
+	return missing, nil
+}
+
+// topics are those of the documented types. A reader names its topics, so
+// the dead letters (<prefix>.dlq) and undocumented types are simply not
+// read.
+func topics(prefix string) []string {
+	var topics []string
+	for _, t := range []string{events.JobAdded, events.JobActivated, events.JobDeactivated, events.JobDeleted,
+		events.ApplicantApplied, events.CVUploadCompleted, events.MeetingBooked} {
+		topics = append(topics, events.Subject(prefix, t))
+	}
+	return topics
 }
 
 // consume hands each event of the documented types to handle with its
 // ce_id, until ctx ends or handle fails. The group's offset is committed
 // only once an event is handled, so a restart reads it again.
 func consume(ctx context.Context, brokers []string, prefix, group string, handle func(id string, ev any) error) error {
-	// A reader names its topics, so the dead letters (<prefix>.dlq) and
-	// undocumented types are simply not read.
-	var topics []string
-	for _, t := range []string{events.JobAdded, events.JobActivated, events.JobDeactivated, events.JobDeleted,
-		events.ApplicantApplied, events.CVUploadCompleted, events.MeetingBooked} {
-		topics = append(topics, events.Subject(prefix, t))
-	}
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, GroupID: group, GroupTopics: topics})
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, GroupID: group, GroupTopics: topics(prefix)})
 	defer r.Close()
 	for {
 		m, err := r.FetchMessage(ctx)

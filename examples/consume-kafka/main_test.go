@@ -22,14 +22,15 @@ import (
 // type it was decoded into, and its ce_id.
 type handled struct{ event, goType, id string }
 
-// run consumes until want events were handled, then stops the reader.
-func run(t *testing.T, brokers []string, want int, out *bytes.Buffer) []handled {
+// consumeUntil consumes until want events were handled, then stops the
+// reader.
+func consumeUntil(t *testing.T, brokers []string, want int, out *bytes.Buffer) []handled {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	print := printer(out)
 	var got []handled
-	err := consume(ctx, brokers, "hirempire", "billing", func(id string, ev any) error {
+	err := consume(ctx, brokers, "hirempire", "example-kafka", func(id string, ev any) error {
 		got = append(got, handled{reflect.ValueOf(ev).Elem().FieldByName("Event").String(), fmt.Sprintf("%T", ev), id})
 		if len(got) == want {
 			cancel()
@@ -110,7 +111,7 @@ func TestConsumeKafka(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	got := run(t, brokers, len(names)+1, &out)
+	got := consumeUntil(t, brokers, len(names)+1, &out)
 
 	// Topics are read in no set order across them: compare as sets.
 	wantType := map[string]string{
@@ -155,8 +156,38 @@ func TestConsumeKafka(t *testing.T) {
 		t.Fatalf("another job_deleted: %d %s", code, status)
 	}
 	out.Reset()
-	run(t, brokers, 1, &out)
+	consumeUntil(t, brokers, 1, &out)
 	if want := "job_deleted job_resumed Marketing Manager\n"; out.String() != want {
 		t.Errorf("after a restart the reader printed %q, want only the new event %q", out.String(), want)
 	}
+
+	// The command, in a group of its own (CONSUMER_NAME), reads the topics
+	// from their start and says what it reads.
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	stdout := &lineWriter{stop: cancel}
+	var stderr bytes.Buffer
+	err := run(ctx, env{"HIREBRIDGE_KAFKA_BROKERS": broker.Addr(), "CONSUMER_NAME": "another"}.get, stdout, &stderr)
+	// It may print another before it sees ctx end.
+	if first, _, _ := strings.Cut(stdout.String(), "\n"); err != nil || !slices.Contains(append(wantOut, "job_deleted job_resumed Marketing Manager"), first) {
+		t.Errorf("run = %v, printing %q, want nil and the events", err, stdout.String())
+	}
+	wantErr := "consume-kafka: reading hirempire.<event> on " + broker.Addr() + " (HIREBRIDGE_KAFKA_BROKERS) in group another; Ctrl-C stops\n"
+	if stderr.String() != wantErr {
+		t.Errorf("run said %q, want %q", stderr.String(), wantErr)
+	}
+}
+
+// lineWriter stops the run once it has printed a line.
+type lineWriter struct {
+	bytes.Buffer
+	stop context.CancelFunc
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if bytes.ContainsRune(w.Bytes(), '\n') {
+		w.stop()
+	}
+	return n, err
 }

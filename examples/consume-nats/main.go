@@ -1,5 +1,12 @@
 // Command consume-nats follows hirebridge's events with a durable
 // JetStream consumer and decodes each into its Go type.
+//
+// It finds the server at NATS_URL (the NATS tools' variable), else as
+// `hirebridge tail` does: HIREBRIDGE_NATS_URL, else the address
+// hirebridge's embedded server recorded in
+// $HIREBRIDGE_DATA_DIR/embedded-nats.url (./data by default, so run it
+// where hirebridge runs), else nats://127.0.0.1:4222.
+// CONSUMER_NAME names its durable consumer (default example-go).
 package main
 
 import (
@@ -11,6 +18,8 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/nats-io/nats.go"
@@ -21,18 +30,64 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	nc, err := nats.Connect(cmp.Or(os.Getenv("NATS_URL"), nats.DefaultURL))
+	err := run(ctx, os.Getenv, os.Stdout, os.Stderr)
+	stop()
 	if err != nil {
-		log.Fatal(err)
+		fmt.Fprintln(os.Stderr, "consume-nats:", err)
+		os.Exit(1)
+	}
+}
+
+// run follows the stream until ctx ends, saying on stderr what it
+// follows. Its error is one line for people.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	url, from := natsServer(getenv)
+	stream := cmp.Or(getenv("HIREBRIDGE_NATS_STREAM"), events.DefaultStream)
+	prefix := cmp.Or(getenv("HIREBRIDGE_TOPIC_PREFIX"), events.DefaultPrefix)
+	durable := cmp.Or(getenv("CONSUMER_NAME"), "example-go")
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return fmt.Errorf("cannot connect to %s (%s): %w", url, from, err)
 	}
 	defer nc.Close()
-	stream := cmp.Or(os.Getenv("HIREBRIDGE_NATS_STREAM"), events.DefaultStream)
-	prefix := cmp.Or(os.Getenv("HIREBRIDGE_TOPIC_PREFIX"), events.DefaultPrefix)
-	err = consume(ctx, nc, stream, prefix, "billing", printer(os.Stdout))
-	if err != nil && ctx.Err() == nil {
-		log.Fatal(err)
+	// The stream is looked up first, so a wrong server or name says so
+	// before anything else.
+	js, err := jetstream.New(nc)
+	if err == nil {
+		_, err = js.Stream(ctx, stream)
 	}
+	if err == nil {
+		fmt.Fprintf(stderr, "consume-nats: following stream %s (%s.>) on %s (%s) as %s; Ctrl-C stops\n", stream, prefix, url, from, durable)
+		err = consume(ctx, nc, stream, prefix, durable, printer(stdout))
+	}
+	switch {
+	case ctx.Err() != nil:
+		return nil // stopped
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		return fmt.Errorf("stream %s not found on %s (%s): is hirebridge running with the same HIREBRIDGE_NATS_STREAM?", stream, url, from)
+	case errors.Is(err, jetstream.ErrJetStreamNotEnabled), errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount), errors.Is(err, nats.ErrNoResponders):
+		return fmt.Errorf("%s (%s) has no JetStream: is it hirebridge's server?", url, from)
+	case err != nil:
+		return fmt.Errorf("stream %s on %s (%s): %w", stream, url, from, err)
+	}
+	return nil
+}
+
+// natsServer is the server's URL and where it came from: NATS_URL, else
+// found as `hirebridge tail` finds it. With its zero configuration
+// hirebridge runs an embedded server, on a free port when 4222 is taken,
+// and records its URL in its data directory.
+func natsServer(getenv func(string) string) (url, from string) {
+	for _, name := range []string{"NATS_URL", "HIREBRIDGE_NATS_URL"} {
+		if url := getenv(name); url != "" {
+			return url, name
+		}
+	}
+	file := filepath.Join(cmp.Or(getenv("HIREBRIDGE_DATA_DIR"), "data"), "embedded-nats.url")
+	if b, err := os.ReadFile(file); err == nil && strings.TrimSpace(string(b)) != "" {
+		return strings.TrimSpace(string(b)), "recorded in " + file
+	}
+	return nats.DefaultURL, "the default; no NATS_URL, HIREBRIDGE_NATS_URL or " + file
 }
 
 // consume hands each event of the stream to handle with its ce-id, until

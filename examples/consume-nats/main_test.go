@@ -19,18 +19,22 @@ import (
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
 
+// durable is the consumer the tests run, the example's own.
+const durable = "example-go"
+
 // handled is what the consumer gave the handler: the event's type, the Go
 // type it was decoded into, and its ce-id.
 type handled struct{ event, goType, id string }
 
-// run consumes until want events were handled, then stops the consumer.
-func run(t *testing.T, nc *nats.Conn, stream, prefix string, want int, out *bytes.Buffer) []handled {
+// consumeUntil consumes until want events were handled, then stops the
+// consumer.
+func consumeUntil(t *testing.T, nc *nats.Conn, stream, prefix string, want int, out *bytes.Buffer) []handled {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	print := printer(out)
 	var got []handled
-	err := consume(ctx, nc, stream, prefix, "billing", func(id string, ev any) error {
+	err := consume(ctx, nc, stream, prefix, durable, func(id string, ev any) error {
 		got = append(got, handled{eventOf(ev), fmt.Sprintf("%T", ev), id})
 		if len(got) == want {
 			cancel()
@@ -103,7 +107,7 @@ func TestConsumeNATS(t *testing.T) {
 	}
 	defer nc.Close()
 	var out bytes.Buffer
-	got := run(t, nc, stream, prefix, len(names)+1, &out)
+	got := consumeUntil(t, nc, stream, prefix, len(names)+1, &out)
 
 	wantType := map[string]string{
 		"job_added": "*events.JobEvent", "job_activated": "*events.JobEvent",
@@ -145,7 +149,7 @@ func TestConsumeNATS(t *testing.T) {
 		t.Fatalf("another job_deleted: %d %s", code, status)
 	}
 	out.Reset()
-	run(t, nc, stream, prefix, 1, &out)
+	consumeUntil(t, nc, stream, prefix, 1, &out)
 	if want := "job_deleted job_resumed Marketing Manager\n"; out.String() != want {
 		t.Errorf("after a restart the consumer printed %q, want only the new event %q", out.String(), want)
 	}
@@ -161,7 +165,7 @@ func waitAcked(t *testing.T, js jetstream.JetStream, stream string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		cons, err := js.Consumer(t.Context(), stream, "billing")
+		cons, err := js.Consumer(t.Context(), stream, durable)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -58,7 +58,7 @@ func openNATS(ctx context.Context, cfg config.Config, log zerolog.Logger) (sinks
 		nc.InProcess = emb.Server
 		nc.Local = emb
 		if nc.StreamMaxBytes == 0 {
-			nc.StreamMaxBytes = embeddedStreamMaxBytes(emb)
+			nc.StreamMaxBytes = embedded.AutomaticStreamMaxBytes(cfg.DataDir)
 		}
 	}
 	sink, err := natsjs.Open(ctx, nc)
@@ -122,23 +122,17 @@ func openKafka(ctx context.Context, cfg config.Config, log zerolog.Logger) (sink
 	if err != nil {
 		return nil, nil, cfg.VarError(err)
 	}
+	// tail reads the service's own settings: in another shell it needs
+	// those that make it follow Kafka rather than NATS.
+	brokers := strings.Join(kc.Brokers, ",")
+	env := fmt.Sprintf("%sSINK=kafka %sKAFKA_BROKERS=%s ", config.Prefix, config.Prefix, brokers)
+	if cfg.Bridge.Prefix != events.DefaultPrefix {
+		env += fmt.Sprintf("%sTOPIC_PREFIX=%s ", config.Prefix, cfg.Bridge.Prefix)
+	}
 	log.Info().Strs("brokers", kc.Brokers).Str("topics", events.Subject(cfg.Bridge.Prefix, "<event>")).
-		Str("subscribe", fmt.Sprintf("kcat -b %s -C -t %s.applicant_applied -f '%%k %%h %%s\\n'", strings.Join(kc.Brokers, ","), cfg.Bridge.Prefix)).
+		Str("subscribe", fmt.Sprintf("%s%s tail   (or: kcat -b %s -C -t %s.applicant_applied -f '%%k %%h %%s\\n')", env, SelfCommand(), brokers, cfg.Bridge.Prefix)).
 		Msg("publishing to Kafka")
 	return sink, func() {}, nil
-}
-
-// embeddedStreamMaxBytes caps a stream the embedded server creates at half
-// the free space under the data directory: the server acknowledges before
-// its write completes, so a full disk can lose a few acknowledged events.
-// With the cap, a full stream refuses new events (503) long before the
-// disk fills. Where free space cannot be read, there is no cap.
-func embeddedStreamMaxBytes(emb *embedded.Server) int64 {
-	free, ok := emb.FreeSpace()
-	if !ok {
-		return -1
-	}
-	return int64(free / 2)
 }
 
 // SelfCommand is how the user started this binary, for hints to run it

@@ -2,8 +2,10 @@ package asyncapi
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
+	"github.com/hirebridge/hirebridge/schema"
 	"github.com/hirebridge/hirebridge/schema/events"
 )
 
@@ -148,16 +150,16 @@ func (b binding) undocumentedMessage() obj {
 
 func (b binding) deadLetterMessage() obj {
 	n := b.names
-	reasonCodes := make([]any, len(reasons))
-	for i, r := range reasons {
-		reasonCodes[i] = string(r)
+	var reasonCodes []any
+	for _, r := range events.DeadLetterReasons() {
+		reasonCodes = append(reasonCodes, r)
 	}
 	undeliverable := events.ReasonUndeliverable
 	props := obj{}.
 		set(n.Reason, obj{}.set("type", "string").set("enum", reasonCodes).set("description",
 			"Why the body was rejected: the error code the sender was answered with. "+undeliverable+
 				" is a valid event the broker refused for good (a subject or topic the bridge may not write, a topic it would not create, a policy): the sender was answered 202 dead_lettered, and the "+events.HeaderOriginalPrefix+"* headers keep the message it was.")).
-		set(n.Detail, str("What is wrong and where (a JSON pointer), as the sender was answered; for "+undeliverable+", the broker's words.")).
+		set(n.Detail, str("What is wrong and where (JSON pointers): every problem found, up to "+strconv.Itoa(schema.MaxProblems)+", then how many more, as the sender was answered; for "+undeliverable+", the broker's words.")).
 		set(events.HeaderContentType, str("The Content-Type of the webhook request; empty when it had none. "+events.DataContentType+" on "+undeliverable+".")).
 		set(events.HeaderOriginalTopic, str("On "+undeliverable+" only: the subject or topic the event was refused on. Every part of the refused message is kept likewise: "+
 			events.HeaderOriginalID+", "+events.HeaderOriginalKey+", "+events.HeaderOriginalAttributePrefix+"<attribute> and "+events.HeaderOriginalPrefix+"<header>, values percent-encoded as the CloudEvents NATS binding does; `hirebridge replay` publishes it again from them.")).
@@ -205,17 +207,6 @@ func kafkaKey(description string) obj {
 
 func str(description string) obj {
 	return obj{}.set("type", "string").set("description", description)
-}
-
-func undocumentedPayload() obj {
-	return obj{}.
-		set("type", "object").
-		set("title", undocumented+"Event").
-		set("description", "An event of a type Hirempire has not documented, normalized: any JSON object with an event name and a timestamp; other members as sent.").
-		set("required", []any{"event", "timestamp"}).
-		set("properties", obj{}.
-			set("event", obj{}.set("type", "string").set("pattern", "^[a-z0-9][a-z0-9_.-]{0,127}$").set("description", "The event type: the sender's name, trimmed and lowercased.")).
-			set("timestamp", obj{}.set("type", "string").set("format", "date-time").set("description", "When the event happened, normalized to UTC, RFC 3339 with exactly three fraction digits.")))
 }
 
 func deadLetterPayload() obj {

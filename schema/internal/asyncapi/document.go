@@ -19,8 +19,9 @@ import (
 //     hirempire (HIREBRIDGE_TOPIC_PREFIX), so clients generated from the
 //     document follow a service configured otherwise.
 //   - Payloads are the published JSON Schemas, referenced as relative
-//     files (./schemas/<event>.json), so the document resolves offline and
-//     there is one copy of each schema.
+//     files (./schemas/<event>.json, and undocumentedSchema for the
+//     others), so the document resolves offline and there is one copy of
+//     each schema.
 //   - Operations are receive: the document is written for consumers.
 
 // Version is the version of the message contract this document describes.
@@ -38,6 +39,11 @@ const (
 	deadLetters  = "DeadLetter"
 	// prefixParameter stands for the prefix in addresses.
 	prefixParameter = "{prefix}"
+	// undocumentedSchema is the payload schema of undocumented types,
+	// relative to the document: in a directory of its own, so that no
+	// event type's name (<event>.json) can take its file, and the schema
+	// catalog (schemas/*.json) does not read it as a documented type.
+	undocumentedSchema = "./schemas/undocumented/event.json"
 )
 
 // entityKeys says, per documented type, where its entity key (CloudEvents
@@ -51,19 +57,6 @@ var entityKeys = map[string]string{
 	events.ApplicantApplied:  "applicant.id",
 	events.CVUploadCompleted: "applicant.id",
 	events.MeetingBooked:     "applicant.id when the event names an applicant, otherwise meeting.id",
-}
-
-// reasons are the dead letters' hirebridge-reason codes; a test holds the
-// list to schema's Reason constants and the broker's undeliverable.
-var reasons = []schema.Reason{
-	events.ReasonUndeliverable,
-	schema.ReasonNotJSON,
-	schema.ReasonNotObject,
-	schema.ReasonNotIJSON,
-	schema.ReasonBadEvent,
-	schema.ReasonBadTimestamp,
-	schema.ReasonSchema,
-	schema.ReasonUnknownType,
 }
 
 // eventType is one documented type as the catalog publishes it.
@@ -135,7 +128,7 @@ func Generate() ([]byte, error) {
 	for _, t := range types {
 		schemas = schemas.set(t.title, ref("./schemas/"+t.name+".json"))
 	}
-	schemas = schemas.set(undocumented+"Event", undocumentedPayload()).set(deadLetters+"Body", deadLetterPayload())
+	schemas = schemas.set(undocumented+"Event", ref(undocumentedSchema)).set(deadLetters+"Body", deadLetterPayload())
 
 	doc := obj{}.
 		set("asyncapi", "3.0.0").

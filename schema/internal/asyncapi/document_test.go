@@ -2,11 +2,17 @@ package asyncapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hirebridge/hirebridge/schema"
 )
 
 var update = flag.Bool("update", false, "write schema/asyncapi.yaml from the catalog")
@@ -68,4 +74,51 @@ func firstDifference(want, got []byte) string {
 		}
 	}
 	return ""
+}
+
+// TestPayloadFiles: every payload the document takes from a file is there,
+// titled as the document names it, with the $id of its place under
+// schema/schemas; the parser's check (Node) would find a missing file too,
+// but only where Node is installed.
+func TestPayloadFiles(t *testing.T) {
+	t.Parallel()
+	doc, err := Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Components struct {
+			Schemas map[string]map[string]any `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	for name, s := range d.Components.Schemas {
+		ref, ok := s["$ref"].(string)
+		if !ok {
+			continue
+		}
+		files++
+		raw, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(ref)))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		var f struct {
+			ID    string `json:"$id"`
+			Title string `json:"title"`
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			t.Errorf("%s: %v", ref, err)
+			continue
+		}
+		if id := "https://hirebridge.dev/schemas/" + strings.TrimPrefix(ref, "./schemas/"); f.ID != id || f.Title != name {
+			t.Errorf("%s: $id %q, title %q; want %q, %q", ref, f.ID, f.Title, id, name)
+		}
+	}
+	if want := len(schema.KnownTypes()) + 1; files != want {
+		t.Errorf("%d payloads from files, want %d: each documented type's and %s", files, want, undocumentedSchema)
+	}
 }

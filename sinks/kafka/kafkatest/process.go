@@ -85,7 +85,8 @@ func StartProcess(t testing.TB, opts ...ProcessOpt) *Process {
 		args = append(args, o.args...)
 		p.ClientOpts = append(p.ClientOpts, o.clientOpts...)
 	}
-	p.cmd = exec.Command(bin, append(args, "0")...)
+	// Its standard input closing ends it: the test ended.
+	p.cmd = exec.Command(bin, append(append([]string{"-exit-on-stdin-close"}, args...), "0")...)
 	// Killed with the test process even while stopped; its standard input
 	// closing ends it otherwise.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

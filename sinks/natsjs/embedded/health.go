@@ -129,6 +129,3 @@ func (e *Server) heal() {
 	e.health.failure, e.health.failedHeals = "", 0
 	e.log.Info().Msg("embedded JetStream store restarted; storing again")
 }
-
-// FreeSpace is the space left on the store's file system, when known.
-func (e *Server) FreeSpace() (uint64, bool) { return freeSpace(e.storeDir) }

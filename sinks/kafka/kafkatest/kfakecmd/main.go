@@ -1,14 +1,23 @@
-// Command kfakecmd runs franz-go's kfake broker in a process of its own, for
-// tests that pause and resume the broker with SIGSTOP and SIGCONT (which an
-// in-process broker, sharing the test's scheduler, cannot model). It keeps
-// its store in memory.
+// Command kfakecmd runs franz-go's kfake, a Kafka broker in one process
+// that keeps everything in memory (nothing is left once it stops): to try
+// hirebridge's Kafka sink by hand, and for tests that pause and resume the
+// broker with SIGSTOP and SIGCONT (which an in-process broker, sharing the
+// test's scheduler, cannot model).
 //
-//	kfakecmd [-superuser name:password] [-user name:password]... [port]
+//	kfakecmd [-exit-on-stdin-close] [-superuser name:password] [-user name:password]... [port]
 //
 // It listens on 127.0.0.1:port (default 0: a port of the kernel's choosing),
 // prints the address it listens on as the first line of its standard
-// output, and runs until SIGINT, SIGTERM, or its standard input closes (the
-// test that started it ended).
+// output (and, run by hand, how to point hirebridge at it on its standard
+// error), and runs until SIGINT or SIGTERM. By hand:
+//
+//	go run ./sinks/kafka/kafkatest/kfakecmd 9092
+//
+// With -exit-on-stdin-close, or when its standard input is a pipe, it also
+// ends when its standard input closes: tests start it so (StartProcess, and
+// `sleep 86400 | kfakecmd` in .ci/loadtest/run.sh), and a test that ended,
+// however it ended, leaves no broker behind. A terminal, or /dev/null (run
+// in the background or by a script), is not watched.
 //
 // With -superuser, clients authenticate with SASL PLAIN and ACLs are
 // enforced: the superuser may do anything, each -user only what ACLs grant
@@ -48,7 +57,14 @@ func main() {
 	var super, users credentials
 	flag.Var(&super, "superuser", "name:password of a SASL PLAIN superuser; turns SASL and ACLs on")
 	flag.Var(&users, "user", "name:password of a SASL PLAIN user allowed what ACLs grant (repeatable; needs -superuser)")
+	exitOnStdinClose := flag.Bool("exit-on-stdin-close", false, "also end when standard input closes (for tests: the broker ends with the test that started it);\nso does a standard input that is a pipe")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: kfakecmd [flags] [port]\n\nRuns a Kafka broker (kfake) in memory on 127.0.0.1:port (default: a free port) until Ctrl-C.\n\n")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("kfakecmd: ")
 	port := 0
 	if flag.NArg() > 0 {
 		p, err := strconv.Atoi(flag.Arg(0))
@@ -82,13 +98,30 @@ func main() {
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	stdinClosed := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		close(stdinClosed)
-	}()
+	// Nil, so never ready, unless asked or a pipe: by hand, standard input
+	// may be closed from the start (/dev/null: run in the background, or by
+	// a script), and a terminal must not be read by a background job.
+	var stdinClosed chan struct{}
+	if *exitOnStdinClose || stdinIsPipe() {
+		stdinClosed = make(chan struct{})
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			close(stdinClosed)
+		}()
+	} else {
+		env := "HIREBRIDGE_SINK=kafka HIREBRIDGE_KAFKA_BROKERS=" + addrs[0]
+		fmt.Fprintf(os.Stderr, "kfakecmd: a Kafka broker on %s, in memory: everything is gone once it stops; Ctrl-C stops it\n", addrs[0])
+		fmt.Fprintf(os.Stderr, "kfakecmd: run hirebridge on it, and watch what it publishes (from the repository's root):\n  %s go run ./cmd/hirebridge\n  %[1]s go run ./cmd/hirebridge tail\n", env)
+	}
 	select {
 	case <-stop:
 	case <-stdinClosed:
 	}
+}
+
+// stdinIsPipe tells whether standard input is a pipe, whose other end the
+// program that started this one holds.
+func stdinIsPipe() bool {
+	fi, err := os.Stdin.Stat()
+	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
 }
