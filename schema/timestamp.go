@@ -31,6 +31,8 @@ var (
 	errNotDateTime = errors.New("not an RFC 3339 date-time or a Unix time in seconds or milliseconds")
 	errOutOfRange  = errors.New("outside the years 0001 to 9999")
 	errEpochText   = errors.New("a number too long, or with too large an exponent, to be a Unix time")
+	errOffset      = errors.New("a date-time whose UTC offset is outside ±23:59")
+	errLeapSecond  = errors.New("a second 60 that is not a leap second (23:59:60 UTC on 30 June or 31 December)")
 )
 
 // Layouts tried in turn. Go's parser accepts a fraction of any length after
@@ -89,6 +91,23 @@ func parseDateTime(s string) (time.Time, error) {
 	if len(s) > 10 && s[10] == ' ' {
 		s = s[:10] + "T" + s[11:]
 	}
+	s, leap := withoutLeapSecond(s)
+	t, err := parseLayouts(s)
+	if err != nil {
+		return t, err
+	}
+	// Go reads an offset of +24:00 (RFC 3339 allows hours 00 to 23 only),
+	// which would move the time by a day without a word.
+	if _, offset := t.Zone(); offset <= -24*3600 || offset >= 24*3600 {
+		return time.Time{}, errOffset
+	}
+	if leap {
+		return leapSecond(t)
+	}
+	return t, nil
+}
+
+func parseLayouts(s string) (time.Time, error) {
 	for _, layout := range zonedLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
@@ -100,6 +119,38 @@ func parseDateTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errNotDateTime
+}
+
+// withoutLeapSecond returns s with a second of 60 read as 59, and whether
+// it was: Go's parser refuses 60, which RFC 3339 allows for a leap second.
+// The seconds follow "hh:mm:" in the extended format, "Thhmm" in the basic.
+func withoutLeapSecond(s string) (string, bool) {
+	at := -1
+	switch {
+	case len(s) >= 19 && s[10] == 'T' && s[13] == ':' && s[16] == ':':
+		at = 17
+	case len(s) >= 15 && s[8] == 'T' && s[4] != '-':
+		at = 13
+	}
+	if at < 0 || s[at:at+2] != "60" {
+		return s, false
+	}
+	return s[:at] + "59" + s[at+2:], true
+}
+
+// leapSecond is the instant of a leap second, t being the same time read
+// at second 59: only 23:59:60 UTC at the end of June or December (where
+// leap seconds are inserted) is one. Unix time has no 61st second, so it
+// becomes the last millisecond before the next minute, 23:59:59.999Z:
+// events keep their order, and the time never moves into the next day
+// (sub-milliseconds are truncated, never rounded, for the same reason).
+func leapSecond(t time.Time) (time.Time, error) {
+	u := t.UTC()
+	endOfHalfYear := (u.Month() == time.June && u.Day() == 30) || (u.Month() == time.December && u.Day() == 31)
+	if !endOfHalfYear || u.Hour() != 23 || u.Minute() != 59 {
+		return time.Time{}, errLeapSecond
+	}
+	return t.Truncate(time.Second).Add(999 * time.Millisecond), nil
 }
 
 // parseEpoch reads the number's exact decimal text, so 1769732096.395 is

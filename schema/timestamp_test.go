@@ -15,6 +15,9 @@ import (
 // 2026-01-30T00:14:56.395Z, which is Unix 1769732096.395.
 var documented = time.Date(2026, 1, 30, 0, 14, 56, 395_000_000, time.UTC)
 
+// leap2016 is the leap second at the end of 2016, as normalized.
+var leap2016 = time.Date(2016, 12, 31, 23, 59, 59, 999_000_000, time.UTC)
+
 func TestNormalizeTimeStrings(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -67,6 +70,16 @@ func TestNormalizeTimeStrings(t *testing.T) {
 		{"0001-01-01T00:00:00Z", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{"9999-12-31T23:59:59.999Z", time.Date(9999, 12, 31, 23, 59, 59, 999_000_000, time.UTC)},
 		{"1969-12-31T23:59:59.9999Z", time.Date(1969, 12, 31, 23, 59, 59, 999_000_000, time.UTC)},
+		// A leap second is the last millisecond of its minute, whatever
+		// its fraction: Unix time has no 61st second.
+		{"2016-12-31T23:59:60Z", leap2016},
+		{"2016-12-31T23:59:60.5Z", leap2016},
+		{"2016-12-31T15:59:60-08:00", leap2016},
+		{"2017-01-01T00:59:60+01:00", leap2016},
+		{"20161231T235960Z", leap2016},
+		{"2015-06-30T23:59:60.123Z", time.Date(2015, 6, 30, 23, 59, 59, 999_000_000, time.UTC)},
+		// Offsets up to ±23:59.
+		{"2026-01-30T23:59:56.395+23:59", time.Date(2026, 1, 30, 0, 0, 56, 395_000_000, time.UTC)},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeTime(tt.in)
@@ -185,6 +198,20 @@ func TestNormalizeTimeRejects(t *testing.T) {
 		{"2026-01-30T00:60:56Z", errNotDateTime},
 		{"2026-01-30T00:14:61Z", errNotDateTime},
 		{"2026-01-30T00:14:56+25:00", errNotDateTime},
+		// Hours of an offset run 00 to 23 (RFC 3339); Go reads 24.
+		{"2026-01-30T00:14:56+24:00", errOffset},
+		{"2026-01-30T00:14:56-24:00", errOffset},
+		{"2026-01-30T00:14:56+2400", errOffset},
+		{"2026-01-30T00:14:56+24", errOffset},
+		{"20260130T001456-2400", errOffset},
+		// A second 60 only where a leap second can be: 23:59:60 UTC at
+		// the end of June or December.
+		{"2026-01-30T00:14:60Z", errLeapSecond},
+		{"2016-12-31T23:58:60Z", errLeapSecond},
+		{"2016-12-30T23:59:60Z", errLeapSecond},
+		{"2016-12-31T23:59:60+01:00", errLeapSecond},
+		{"2016-12-31T23:59:60+24:00", errOffset},
+		{"20161231T225960Z", errLeapSecond},
 		{"2026-01-30T00:14:56.395Z\x00", errNotDateTime},
 		{"２０２６-01-30T00:14:56Z", errNotDateTime},
 		// Not strings or numbers.
@@ -259,6 +286,38 @@ func TestNormalizeTimeTruncates(t *testing.T) {
 			if err != nil || got != want {
 				t.Fatalf("NormalizeTime(%v) = %q, %v; want %q", in, got, err, want)
 			}
+		}
+	}
+}
+
+// Through Ingest: a leap second is published at its normalized instant; an
+// offset of 24 hours is a 422 naming the member, in both places a
+// date-time is read.
+func TestIngestLeapSecondsAndOffsets(t *testing.T) {
+	t.Parallel()
+	meeting := func(ts, scheduled string) []byte {
+		return []byte(`{"event":"meeting_booked","timestamp":"` + ts + `","company":{"id":"c1"},` +
+			`"meeting":{"id":"m1","scheduled_at":"` + scheduled + `","duration_minutes":30}}`)
+	}
+	o := Ingest(meeting("2016-12-31T23:59:60Z", "2016-12-31T15:59:60-08:00"), Options{})
+	if o.Event == nil {
+		t.Fatalf("a leap second: %v, want published", o.Rejection)
+	}
+	for _, want := range []string{`"timestamp":"2016-12-31T23:59:59.999Z"`, `"scheduled_at":"2016-12-31T23:59:59.999Z"`} {
+		if !strings.Contains(string(o.Event.Body), want) {
+			t.Errorf("a leap second: the body %s does not hold %s", o.Event.Body, want)
+		}
+	}
+	for _, c := range []struct {
+		body  []byte
+		field string
+	}{
+		{meeting("2026-01-30T00:14:56+24:00", "2026-02-01T10:00:00Z"), "/timestamp"},
+		{meeting("2026-01-30T00:14:56Z", "2026-02-01T10:00:00-24:00"), "/meeting/scheduled_at"},
+	} {
+		rej := Ingest(c.body, Options{}).Rejection
+		if rej == nil || rej.Reason != ReasonBadTimestamp || rej.Field != c.field || !strings.Contains(rej.Detail, "±23:59") {
+			t.Errorf("an offset of 24 hours at %s: %v, want %s at %s naming ±23:59", c.field, rej, ReasonBadTimestamp, c.field)
 		}
 	}
 }
