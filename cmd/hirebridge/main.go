@@ -16,7 +16,12 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (a closed terminal, or kill -HUP) stops as SIGTERM does, with
+	// the drain and a log line naming it: Go's default would end the
+	// process at once, silently, exit status 129, dropping requests in
+	// flight. Nothing is reloaded: the configuration is the environment,
+	// read once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout)
 	stop()
 	if code := exitStatus(os.Stderr, os.Getenv(config.Prefix+"LOG_FORMAT"), err); code != 0 {
