@@ -74,7 +74,9 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 	case err := <-serveErr:
 		return fmt.Errorf("serving HTTP: %w", err)
 	}
-	log.Info().Msg("shutting down: readiness fails, then in-flight requests finish")
+	// The cause names the signal (SIGTERM, SIGINT, SIGHUP) where one
+	// stopped the service.
+	log.Info().Str("because", context.Cause(ctx).Error()).Msg("shutting down: readiness fails, then in-flight requests finish")
 	app.admin.Drain()
 	if cfg.ShutdownDelay > 0 {
 		// Give load balancers time to see the failing readiness before the
