@@ -39,9 +39,11 @@ func (p *bodyPool) put(b *[]byte) {
 
 // readBody reads at most limit bytes; more is an *http.MaxBytesError. The
 // buffer grows as bytes arrive, each growth taken from res first, so the
-// budget counts what senders sent, not what they announced. The returned
-// buffer holds the body and goes back with p.put once the request is done.
-func (p *bodyPool) readBody(w http.ResponseWriter, r *http.Request, limit int64, res *reservation) (*[]byte, error) {
+// budget counts what senders sent, not what they announced. A body in a
+// content coding is decompressed as it is read, its content held to the
+// same limit (errInflatedTooLarge past it). The returned buffer holds the
+// body and goes back with p.put once the request is done.
+func (p *bodyPool) readBody(w http.ResponseWriter, r *http.Request, limit int64, res *reservation, coding contentCoding) (*[]byte, error) {
 	buf := p.get()
 	if cl := r.ContentLength; cl >= int64(cap(*buf)) && cl < maxPooledBody {
 		// Room for the announced body and the EOF after it, in one read.
@@ -53,9 +55,28 @@ func (p *bodyPool) readBody(w http.ResponseWriter, r *http.Request, limit int64,
 		p.put(buf)
 		return nil, err
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
+	var body io.Reader = http.MaxBytesReader(w, r.Body, limit)
+	if coding != codingNone {
+		if err := res.grow(decoderMemory); err != nil {
+			p.put(buf)
+			return nil, err
+		}
+		d, err := newDecoding(body, coding)
+		if err != nil {
+			p.put(buf)
+			return nil, decodeError(coding, err)
+		}
+		defer d.release()
+		body = d.r
+	}
 	for {
 		b := *buf
+		if int64(len(b)) > limit {
+			// Only a decompressed body gets here: the wire's bytes stop
+			// at the limit by themselves (MaxBytesReader).
+			p.put(buf)
+			return nil, errInflatedTooLarge
+		}
 		if len(b) == cap(b) {
 			// limit+1 is enough to tell a body at the limit from one over.
 			next := min(2*int64(cap(b)), limit+1)
@@ -75,7 +96,7 @@ func (p *bodyPool) readBody(w http.ResponseWriter, r *http.Request, limit int64,
 		}
 		if err != nil {
 			p.put(buf)
-			return nil, err
+			return nil, decodeError(coding, err)
 		}
 	}
 }

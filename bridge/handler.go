@@ -122,9 +122,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	if r.ContentLength > h.cfg.MaxBodyBytes {
 		return h.tooLarge(w)
 	}
+	coding, err := parseContentEncoding(r.Header)
+	if err != nil {
+		// RFC 7694: the answer says which codings would do.
+		w.Header().Set("Accept-Encoding", acceptedEncodings)
+		return h.fail(w, http.StatusUnsupportedMediaType, codeUnsupportedEncoding, err.Error())
+	}
 	res := h.budget.reserve(r.Context())
 	defer res.release()
-	buf, err := h.bodies.readBody(w, r, h.cfg.MaxBodyBytes, res)
+	buf, err := h.bodies.readBody(w, r, h.cfg.MaxBodyBytes, res, coding)
 	if err != nil {
 		return h.unreadable(w, err)
 	}
@@ -217,9 +223,15 @@ func (h *Handler) fail(w http.ResponseWriter, status int, code, detail string) o
 // unreadable answers a body that could not be read in full.
 func (h *Handler) unreadable(w http.ResponseWriter, err error) outcome {
 	var tooBig *http.MaxBytesError
+	var badEncoding *errBadEncoding
 	switch {
 	case errors.As(err, &tooBig):
 		return h.tooLarge(w)
+	case errors.Is(err, errInflatedTooLarge):
+		return h.fail(w, http.StatusRequestEntityTooLarge, codeTooLarge,
+			fmt.Sprintf("the body is larger than %d bytes once decompressed", h.cfg.MaxBodyBytes))
+	case errors.As(err, &badEncoding):
+		return h.fail(w, http.StatusBadRequest, codeBadEncoding, err.Error())
 	case errors.Is(err, errOverBudget), errors.Is(err, errBeyondBudget):
 		return h.overBudget(w, err)
 	}

@@ -13,12 +13,17 @@ const (
 	codeUnauthorized = "unauthorized"
 	codeTooLarge     = "body_too_large"
 	codeUnreadable   = "body_unreadable"
-	codeUnavailable  = "broker_unavailable"
-	codeAbandoned    = "sender_gone"
-	codeOverloaded   = "overloaded"
-	codeShutdown     = "shutting_down"
-	codeNotLive      = "cannot_recover"
-	codeNotFound     = "not_found"
+	// codeUnsupportedEncoding is a Content-Encoding other than gzip,
+	// deflate and identity (415); codeBadEncoding a body that is not in
+	// the coding it names (400).
+	codeUnsupportedEncoding = "unsupported_encoding"
+	codeBadEncoding         = "invalid_encoding"
+	codeUnavailable         = "broker_unavailable"
+	codeAbandoned           = "sender_gone"
+	codeOverloaded          = "overloaded"
+	codeShutdown            = "shutting_down"
+	codeNotLive             = "cannot_recover"
+	codeNotFound            = "not_found"
 )
 
 type errorBody struct {
