@@ -48,6 +48,10 @@ func TestUnauthorized(t *testing.T) {
 			}
 			r := h.do(t, http.MethodPost, c.url, bytes.NewReader(body), c.header)
 			wantError(t, r, http.StatusUnauthorized, codeUnauthorized)
+			// A client without the token holds no connection open.
+			if !r.closes {
+				t.Error("the connection is kept alive after a 401, want Connection: close")
+			}
 			if bytes.Contains(r.body, []byte(testToken)) {
 				t.Errorf("the answer %s echoes the token", r.body)
 			}

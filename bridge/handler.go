@@ -117,6 +117,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 		return h.fail(w, http.StatusMethodNotAllowed, codeMethod, fmt.Sprintf("%s is not allowed; Hirempire webhooks are POSTed", r.Method))
 	}
 	if !h.tokens.authorized(r) {
+		// Closed after the answer: a client without the token has nothing
+		// to send next, and a kept-alive connection of one would hold a
+		// goroutine and buffers for the idle timeout, free to flood.
+		w.Header().Set("Connection", "close")
 		return h.fail(w, http.StatusUnauthorized, codeUnauthorized, "missing or wrong token: give it as the last path segment, ?token= or Authorization: Bearer")
 	}
 	if r.ContentLength > h.cfg.MaxBodyBytes {

@@ -198,6 +198,10 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// closes is the server's word that it closes the connection after
+	// this answer (Connection: close, which the client takes out of the
+	// headers).
+	closes bool
 }
 
 // do sends one request; header values are set as given.
@@ -224,7 +228,7 @@ func send(t testing.TB, req *http.Request) response {
 	if err != nil {
 		t.Fatalf("reading the response: %v", err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return response{status: resp.StatusCode, header: resp.Header, body: b, closes: resp.Close}
 }
 
 // post sends body to the registered URL.

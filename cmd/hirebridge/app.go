@@ -14,6 +14,7 @@ import (
 
 	"github.com/hirebridge/hirebridge/bridge"
 	"github.com/hirebridge/hirebridge/internal/config"
+	"github.com/hirebridge/hirebridge/internal/connlimit"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/instrumented"
 )
@@ -24,6 +25,8 @@ type app struct {
 	admin    *bridge.Admin
 	web      *http.Server
 	adminSrv *http.Server
+	// webConns and adminConns bound each listener's open connections.
+	webConns, adminConns *connlimit.Limiter
 }
 
 func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
@@ -43,11 +46,15 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
 		log.Warn().Msg("profiling is on: /debug/pprof/ on the admin listener")
 	}
 
+	webConns, adminConns := connectionLimits(cfg, reg, log)
 	errLog := zerologWriter{log}
 	return &app{
-		sink:  wrapped,
-		admin: admin,
+		sink:       wrapped,
+		admin:      admin,
+		webConns:   webConns,
+		adminConns: adminConns,
 		web: &http.Server{
+			ConnState:         webConns.ConnState,
 			Handler:           mux,
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
@@ -59,6 +66,7 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
 			ErrorLog:       errLog.stdLogger(),
 		},
 		adminSrv: &http.Server{
+			ConnState:         adminConns.ConnState,
 			Handler:           admin,
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,

@@ -61,8 +61,8 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 	}()
 
 	serveErr := make(chan error, 2)
-	go func() { serveErr <- app.web.Serve(lns.web) }()
-	go func() { serveErr <- app.adminSrv.Serve(lns.admin) }()
+	go func() { serveErr <- app.web.Serve(app.webConns.Listener(lns.web)) }()
+	go func() { serveErr <- app.adminSrv.Serve(app.adminConns.Listener(lns.admin)) }()
 	logWebhookURL(log, cfg, lns.web.Addr())
 	log.Info().Str("admin_addr", lns.admin.Addr().String()).Msg("admin endpoints: /livez /readyz /metrics")
 	if listening != nil {

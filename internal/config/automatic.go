@@ -35,6 +35,11 @@ func (c Config) automatic() map[string]automaticValue {
 	if c.TokenGenerated {
 		out[Prefix+"WEBHOOK_TOKEN"] = automaticValue{"drawn at random at each start", "the webhook URL is logged", true}
 	}
+	if c.MaxConnections == 0 {
+		out[Prefix+"MAX_CONNECTIONS"] = automaticValue{value: "sized at start to the memory limit",
+			why: fmt.Sprintf("(limit − %sREQUEST_MEMORY_BYTES − %d MiB) / %d KiB, at most the open-file limit − %d",
+				Prefix, connectionsBaseline>>20, connectionMemory>>10, reservedFiles)}
+	}
 	if c.SpoolDirResolved {
 		out[Prefix+"SPOOL_DIR"] = automaticValue{c.Spool.Dir, "under " + Prefix + "DATA_DIR", true}
 	}

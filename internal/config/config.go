@@ -41,6 +41,11 @@ type Config struct {
 	Sink        string `env:"SINK" envDefault:"nats"`
 	DataDir     string `env:"DATA_DIR" envDefault:"./data"`
 
+	// MaxConnections bounds the webhook listener's open connections
+	// (package connlimit); 0 sizes it to the memory limit at start
+	// (AutomaticMaxConnections).
+	MaxConnections int `env:"MAX_CONNECTIONS" envDefault:"0" zero:"sized to the memory limit at start"`
+
 	ReadHeaderTimeout time.Duration `env:"READ_HEADER_TIMEOUT" envDefault:"5s"`
 	ReadTimeout       time.Duration `env:"READ_TIMEOUT" envDefault:"30s"`
 	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"120s"`

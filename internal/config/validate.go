@@ -45,6 +45,7 @@ func (c *Config) Problems() []error {
 		check(d.v > 0, d.name, "must be a positive duration such as 10s, got %s", d.v)
 	}
 	check(c.ShutdownDelay >= 0, "SHUTDOWN_DELAY", "must not be negative")
+	check(c.MaxConnections >= 0, "MAX_CONNECTIONS", "must not be negative; 0 sizes it to the memory limit")
 	_, err := zerolog.ParseLevel(c.LogLevel)
 	check(err == nil && c.LogLevel != "", "LOG_LEVEL", "%q is not one of trace, debug, info, warn, error", c.LogLevel)
 	check(c.LogFormat == "json" || c.LogFormat == "console", "LOG_FORMAT", "%q is not json or console", c.LogFormat)

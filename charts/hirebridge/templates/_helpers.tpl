@@ -93,6 +93,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
   "HIREBRIDGE_WEBHOOK_PATH" $c.webhookPath
   "HIREBRIDGE_MAX_BODY_BYTES" (toString (int64 $c.maxBodyBytes))
   "HIREBRIDGE_MAX_CONCURRENT_REQUESTS" (toString (int64 $c.maxConcurrentRequests))
+  "HIREBRIDGE_MAX_CONNECTIONS" (toString (int64 $c.maxConnections))
   "HIREBRIDGE_REQUEST_MEMORY_BYTES" (toString (int64 $c.requestMemoryBytes))
   "HIREBRIDGE_STRICT" (toString $c.strict)
   "HIREBRIDGE_SINK" $c.sink
