@@ -193,8 +193,9 @@ func TestClosedConnectionsAreCountedOut(t *testing.T) {
 			t.Fatal("request failed")
 		}
 		c.Close()
+		// Counted out once the server has seen the close.
+		waitOpen(t, l, 0)
 	}
-	waitOpen(t, l, 0)
 	if l.Evicted() != 0 || l.Refused() != 0 {
 		t.Errorf("evicted %d, refused %d, for connections that closed themselves", l.Evicted(), l.Refused())
 	}
