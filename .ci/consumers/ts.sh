@@ -38,54 +38,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/hirebridge" ./cmd/hirebridge
 token=ts-consumer-token-0123456789abcdef
-env -i PATH="$PATH" HOME="$HOME" \
-  HIREBRIDGE_NATS_URL="$nats_url" HIREBRIDGE_NATS_STREAM="$stream" HIREBRIDGE_TOPIC_PREFIX="$prefix" \
-  HIREBRIDGE_HTTP_ADDR=127.0.0.1:0 HIREBRIDGE_ADMIN_ADDR=127.0.0.1:0 HIREBRIDGE_DATA_DIR="$work/data" \
-  HIREBRIDGE_WEBHOOK_TOKEN=$token HIREBRIDGE_NATS_DUPLICATE_WINDOW=1s HIREBRIDGE_NATS_DEDUP_WINDOW_SIZE=0 \
-  "$work/hirebridge" >"$work/hirebridge.log" 2>&1 &
-hb_pid=$!
-
-# The bound addresses are in the start-up log (the config line before
-# them holds the configured ones, port 0).
-web= admin=
-for _ in $(seq 100); do
-  web=$(sed -n 's|.*"webhook_url":"\(http://[^/"]*\)/.*|\1|p' "$work/hirebridge.log" | tail -1)
-  admin=$(sed -n 's|.*"admin_addr":"\([^"]*\)".*|\1|p' "$work/hirebridge.log" | tail -1)
-  if [[ -n $web && -n $admin ]] && curl -fs "http://$admin/readyz" >/dev/null; then break; fi
-  kill -0 "$hb_pid" 2>/dev/null || { cat "$work/hirebridge.log"; echo "hirebridge exited at start" >&2; exit 1; }
-  sleep 0.2
-done
-[[ -n $admin ]] && curl -fs "http://$admin/readyz" >/dev/null || { cat "$work/hirebridge.log"; echo "hirebridge not ready" >&2; exit 1; }
-
-# post BODY WANT: the answer's status (or error) must be WANT.
-post() {
-  local got
-  got=$(curl -s -X POST "$web/webhooks/hirempire/$token" --data-binary "$1")
-  [[ $got == *"\"$2\""* ]] || { echo "POST $1: got $got, want $2" >&2; return 1; }
-}
-for f in testdata/hirempire/*.json; do
-  [[ $f == */challenge.json ]] || post "@$f" published
-done
+# shellcheck source=.ci/consumers/service.sh
+. .ci/consumers/service.sh
+start_hirebridge
 # Not for a typed consumer: a dead letter and an undocumented type.
-post '{"event":"job_added","timestamp":"yesterday"}' invalid_timestamp
-post '{"event":"note_added","timestamp":"2026-01-30T00:00:00Z","note":{"id":"n1"}}' published
-# A re-send after the duplicate window is stored again, same ce-id: the
-# consumer must act on it once.
-sleep 1.5
-post @testdata/hirempire/job_added.json published
-# Last, so once it is printed everything before it was consumed.
-post "$(sed 's/job_wx01yz23ab45cd67ef/job_last/' testdata/hirempire/job_deleted.json)" published
-
-want="applicant_applied app_xyz789wvu654tsr321 John Doe for abc123def456ghi789jkl
-cv_upload_completed app_xyz789wvu654tsr321 John Doe for abc123def456ghi789jkl
-job_activated job_ab12cd34ef56gh78ij Product Designer
-job_added job_kl23mn45op67qr89st Backend Engineer
-job_deactivated job_ab12cd34ef56gh78ij Product Designer
-job_deleted job_wx01yz23ab45cd67ef Marketing Manager
-meeting_booked mtg_ab12cd34ef56gh78ij 30 min
-job_deleted job_last Marketing Manager"
+post_events '{"event":"note_added","timestamp":"2026-01-30T00:00:00Z","note":{"id":"n1"}}'
 
 # consumer OUT ERR VAR=VALUE...: starts the consumer in the background
 # with only the variables given (and PATH, HOME), so a NATS_URL of the
