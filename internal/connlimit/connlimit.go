@@ -104,8 +104,9 @@ func (ln *listener) Accept() (net.Conn, error) {
 		if ln.l.admit(c) {
 			return c, nil
 		}
-		refuse(c)
+		// Counted before the answer, which a client may act on at once.
 		ln.l.refused.Add(1)
+		refuse(c)
 	}
 }
 
@@ -132,9 +133,9 @@ func (l *Limiter) admit(c net.Conn) bool {
 	l.conns[c] = t
 	l.mu.Unlock()
 	if victim != nil {
+		l.evicted.Add(1)
 		// Closing wakes its server goroutine, which reports StateClosed.
 		_ = victim.Close()
-		l.evicted.Add(1)
 	}
 	return true
 }

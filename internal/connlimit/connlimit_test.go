@@ -2,6 +2,7 @@ package connlimit
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -77,11 +78,33 @@ func waitOpen(t *testing.T, l *Limiter, want int) {
 	}
 }
 
-// closed reports whether the server closed c (reads EOF or a reset).
+// closed reports whether the server closed c (reads EOF or a reset),
+// waiting up to 5 s; a connection still open then is not.
 func closed(c net.Conn) bool {
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err := c.Read(make([]byte, 1))
-	return err != nil
+	var timeout net.Error
+	return err != nil && !(errors.As(err, &timeout) && timeout.Timeout())
+}
+
+// waitWaiting waits until n connections wait without a request: the
+// server marks a connection idle only after it wrote the answer, which
+// the client may read first.
+func waitWaiting(t *testing.T, l *Limiter, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l.mu.Lock()
+		waiting := l.waiting.Len()
+		l.mu.Unlock()
+		if waiting == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections waiting, want %d", waiting, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // A flood of connections that never send a request evicts itself: each
@@ -95,6 +118,7 @@ func TestIdleConnectionsMakeRoom(t *testing.T) {
 		idle = append(idle, dial(t, addr))
 	}
 	waitOpen(t, l, 4)
+	waitWaiting(t, l, 4)
 	sender := dial(t, addr)
 	if got := request(t, sender, "/"); got != http.StatusOK {
 		t.Fatalf("a sender at the limit got %d, want 200", got)
@@ -116,9 +140,14 @@ func TestKeptAliveConnectionsAreEvictedOldestFirst(t *testing.T) {
 	t.Parallel()
 	l, addr := server(t, 2, make(chan struct{}))
 	first, second := dial(t, addr), dial(t, addr)
-	if request(t, first, "/") != http.StatusOK || request(t, second, "/") != http.StatusOK {
-		t.Fatal("requests under the limit failed")
+	if request(t, first, "/") != http.StatusOK {
+		t.Fatal("a request under the limit failed")
 	}
+	waitWaiting(t, l, 2) // first idle, second new
+	if request(t, second, "/") != http.StatusOK {
+		t.Fatal("a request under the limit failed")
+	}
+	waitWaiting(t, l, 2)
 	if request(t, dial(t, addr), "/") != http.StatusOK {
 		t.Fatal("a third sender at the limit was not served")
 	}
@@ -147,19 +176,7 @@ func TestBusyConnectionsAreKept(t *testing.T) {
 	}
 	waitOpen(t, l, 2)
 	// Both requests have been read once neither connection is waiting.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		l.mu.Lock()
-		waiting := l.waiting.Len()
-		l.mu.Unlock()
-		if waiting == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the held requests never started")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitWaiting(t, l, 0)
 	refused := dial(t, addr)
 	_ = refused.SetReadDeadline(time.Now().Add(10 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(refused), nil)
