@@ -115,8 +115,10 @@ Usage:
                           them in place, publishes nothing twice
   hirebridge spool list|export
   hirebridge spool salvage [-dry-run] FILE
+  hirebridge spool drain [DIR]
                           what the spool holds: waiting, quarantined, and
-                          what a damaged file moved aside still holds
+                          what a damaged file moved aside still holds;
+                          drain forwards a spool no bridge runs on
   hirebridge config [-h]  print every variable: default, value in use
                           (automatic values resolved), bad values marked,
                           _FILE variants

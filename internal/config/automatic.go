@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/embedded"
@@ -42,6 +43,11 @@ func (c Config) automatic() map[string]automaticValue {
 	}
 	if c.SpoolDirResolved {
 		out[Prefix+"SPOOL_DIR"] = automaticValue{c.Spool.Dir, "under " + Prefix + "DATA_DIR", true}
+	}
+	if c.Sink == "kafka" && strings.TrimSpace(c.Kafka.ReplicationFactor) == "" {
+		// The number is the brokers' (or their controller's) to say,
+		// and only when a topic is created.
+		out[Prefix+"KAFKA_REPLICATION_FACTOR"] = automaticValue{value: "the cluster's default", why: "default.replication.factor"}
 	}
 	if c.Sink != "nats" {
 		return out

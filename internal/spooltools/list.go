@@ -1,7 +1,7 @@
 // Package spooltools is what `hirebridge spool` does with a spool
 // directory while no bridge runs on it: list what it holds (List), write
-// out its quarantine (Export), and forward what a damaged file moved aside
-// still holds (Salvage).
+// out its quarantine (Export), forward what a damaged file moved aside
+// still holds (Salvage), and forward a spool left behind (Drain).
 package spooltools
 
 import (

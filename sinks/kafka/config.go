@@ -39,9 +39,16 @@ type Config struct {
 	// topics of other types are created on first use.
 	KnownTypes []string
 	// Partitions and ReplicationFactor apply to topics the bridge creates;
-	// existing topics are used as they are.
-	Partitions        int `env:"PARTITIONS" envDefault:"3"`
-	ReplicationFactor int `env:"REPLICATION_FACTOR" envDefault:"1"`
+	// existing topics are used as they are. Partitions are for consumers'
+	// parallelism, which is the bridge's to offer (Kafka's own num.partitions
+	// is 1); copies are for durability, which is the cluster's to decide.
+	Partitions int `env:"PARTITIONS" envDefault:"3"`
+	// ReplicationFactor is the number of copies of each partition, a whole
+	// number from 1, or empty for the cluster's own default
+	// (default.replication.factor), as Kafka's tools do when none is given
+	// (replication.go). It is text so that empty and "0" differ: "0" is
+	// refused, as an explicit zero is for every other count.
+	ReplicationFactor string `env:"REPLICATION_FACTOR"`
 
 	// BatchTimeout is the longest a record waits for others to share its
 	// produce request.
@@ -152,8 +159,8 @@ func (c Config) Validate() error {
 	if c.Partitions < 0 || c.Partitions > 1<<20 {
 		return fieldErr("Partitions", "%d is not between 1 and %d", c.Partitions, 1<<20)
 	}
-	if c.ReplicationFactor < 0 || c.ReplicationFactor > 1<<15-1 {
-		return fieldErr("ReplicationFactor", "%d is not between 1 and %d", c.ReplicationFactor, 1<<15-1)
+	if _, err := c.replicationFactor(); err != nil {
+		return err
 	}
 	for _, d := range []struct {
 		name string
@@ -277,9 +284,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Partitions == 0 {
 		c.Partitions = defaults.Partitions
-	}
-	if c.ReplicationFactor == 0 {
-		c.ReplicationFactor = defaults.ReplicationFactor
 	}
 	if c.BatchTimeout == 0 {
 		c.BatchTimeout = defaults.BatchTimeout

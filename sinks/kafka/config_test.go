@@ -18,7 +18,8 @@ func TestValidateAcceptsAWorkingConfig(t *testing.T) {
 		"scram":        func(c *kafka.Config) { c.SASL = kafka.SASL{Mechanism: "scram-sha-512", Username: "u", Password: "p"} },
 		"tls with CA":  func(c *kafka.Config) { c.TLS = kafka.TLS{Enabled: true, CAFile: "ca.pem"} },
 		"mutual tls":   func(c *kafka.Config) { c.TLS = kafka.TLS{Enabled: true, CertFile: "c.pem", KeyFile: "k.pem"} },
-		"all defaults": func(c *kafka.Config) { c.Partitions, c.ReplicationFactor, c.DedupSize = 0, 0, 0 },
+		"all defaults": func(c *kafka.Config) { c.Partitions, c.ReplicationFactor, c.DedupSize = 0, "", 0 },
+		"three copies": func(c *kafka.Config) { c.ReplicationFactor = " 3" },
 		"ipv6 broker":  func(c *kafka.Config) { c.Brokers = []string{"[::1]:9092"} },
 	} {
 		c := validConfig()
@@ -42,7 +43,10 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"Prefix", func(c *kafka.Config) { c.Prefix = "hire/empire" }},
 		{"KnownTypes", func(c *kafka.Config) { c.KnownTypes = []string{"job created"} }},
 		{"Partitions", func(c *kafka.Config) { c.Partitions = -1 }},
-		{"ReplicationFactor", func(c *kafka.Config) { c.ReplicationFactor = 1 << 16 }},
+		{"ReplicationFactor", func(c *kafka.Config) { c.ReplicationFactor = "65536" }},
+		{"ReplicationFactor", func(c *kafka.Config) { c.ReplicationFactor = "0" }},
+		{"ReplicationFactor", func(c *kafka.Config) { c.ReplicationFactor = "-1" }},
+		{"ReplicationFactor", func(c *kafka.Config) { c.ReplicationFactor = "three" }},
 		{"BatchTimeout", func(c *kafka.Config) { c.BatchTimeout = -time.Millisecond }},
 		{"BatchTimeout", func(c *kafka.Config) { c.BatchTimeout, c.AckTimeout = time.Second, time.Second }},
 		{"AckTimeout", func(c *kafka.Config) { c.AckTimeout = -time.Second }},

@@ -18,7 +18,9 @@
 // Keyless records go to a random partition.
 //
 // Durability. A Publish returns success only after the partition leader
-// acked the record with acks=all. Concurrent publishes share produce
+// acked the record with acks=all: once every in-sync replica has it (at
+// least the topic's min.insync.replicas, a setting of the cluster's that
+// the sink leaves alone). Concurrent publishes share produce
 // requests: each waits up to Config.BatchTimeout for others to join, then
 // for its own record's ack. kafka-go makes one attempt per produce request,
 // which may wait Config.AckTimeout for its answer: its own retries resend a
@@ -51,11 +53,14 @@
 //
 // Topics. Open creates the dead-letter topic and the topics of the known
 // event types when missing, with Config.Partitions and
-// Config.ReplicationFactor; other types' topics are created the same way on
-// first use. Existing topics are used as they are. A topic that disappears
-// while the sink runs (deleted, or the broker restarted without its store)
-// is created again with those settings by the first publish that finds it
-// missing, which then writes within its deadline, or by the readiness probe.
+// Config.ReplicationFactor, or, when that is empty, the cluster's
+// default.replication.factor (replication.go); other types' topics are
+// created the same way on first use. Existing topics are used as they are;
+// one with fewer copies than the sink would give it is warned about. A
+// topic that disappears while the sink runs (deleted, or the broker
+// restarted without its store) is created again with those settings by the
+// first publish that finds it missing, which then writes within its
+// deadline, or by the readiness probe.
 // The broker's automatic topic creation is never used.
 //
 // Refusals. The broker's error codes sort a failed publish (refusals.go):
@@ -70,6 +75,12 @@
 // is followed by a write of the record alone before it is called too large.
 // Everything else (no leader, not enough replicas, timeouts, the network,
 // SASL) is sinks.ErrUnavailable.
+//
+// Leaders. A write refused because its broker no longer leads the
+// partition, or that could not reach it, makes kafka-go refresh its
+// metadata at once and is written again within the same publish
+// (leaders.go), rather than failing until kafka-go's own refresh, up to
+// six seconds later.
 //
 // Readiness. Ready asks a broker for its API versions over the writer's own
 // connections, then asks it (not the client's metadata cache) whether each

@@ -21,3 +21,6 @@ func (s *Sink) Waiting(id string) int { return s.dedup.joined(id) }
 func (s *Sink) ReadBacks() (found, notFound int64) {
 	return s.resolver.found.Load(), s.resolver.notFound.Load()
 }
+
+// RequiredAcks is what the writer asks every produce request to wait for.
+func (s *Sink) RequiredAcks() kafkago.RequiredAcks { return s.writer.RequiredAcks }

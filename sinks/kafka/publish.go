@@ -166,6 +166,11 @@ func (s *Sink) fly(e *entry, o *op, r kafkago.Message, hasCE bool, deadline time
 				}
 				continue
 			}
+			if staleLeader(cause) && s.leaders.refresh(ctx) {
+				// Moved or gone: with the new leader learnt, write
+				// again at once.
+				continue
+			}
 			if retry.Wait(ctx) {
 				continue
 			}

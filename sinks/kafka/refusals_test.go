@@ -244,7 +244,7 @@ func TestTopicsTheBrokerWillNotCreateAreRefused(t *testing.T) {
 	for _, topic := range []string{prefix + ".dlq", prefix + ".applicant_applied", prefix + ".job_created", prefix + ".job.closed"} {
 		createTopicWith(t, cluster, topic, nil)
 	}
-	s := openSink(t, cluster, kafka.Config{ReplicationFactor: 3, AckTimeout: refusalTimeout})
+	s := openSink(t, cluster, kafka.Config{ReplicationFactor: "3", AckTimeout: refusalTimeout})
 
 	refused(t, s, message(prefix+".offer_made", "offer"), sinks.ErrRefused, "[38] Invalid Replication Factor")
 	refused(t, s, message(prefix+".job_closed", "closed"), sinks.ErrRefused, "[17] Invalid Topic")

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -25,6 +26,7 @@ type Sink struct {
 	transport *kafkago.Transport
 	client    *kafkago.Client
 	topics    *topics
+	leaders   *leaders
 	dedup     *window
 	resolver  *resolver
 	ready     readiness
@@ -70,7 +72,7 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		writer:    c.writer(addr, transport, attempt, codec),
 		transport: transport,
 		client:    client,
-		topics:    newTopics(client, c.Partitions, c.ReplicationFactor, c.Log),
+		leaders:   &leaders{client: client},
 		dedup:     dedup,
 		resolver:  newResolver(client, dedup, c.Log, attempt),
 		slots:     make(chan struct{}, c.MaxInFlight),
@@ -78,16 +80,37 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		cancel:    cancel,
 	}
 	s.ready.probe = s.probe
-	if err := s.ensureStartTopics(ctx); err != nil {
+	if err := s.makeTopics(ctx); err != nil {
 		s.shutdown()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Sink) ensureStartTopics(ctx context.Context) error {
+// makeTopics chooses the replication factor of the topics the sink
+// creates, says it, and creates the start topics that are missing.
+func (s *Sink) makeTopics(ctx context.Context) error {
+	configured, err := s.cfg.replicationFactor()
+	if err != nil {
+		return err
+	}
+	r, err := chooseReplication(ctx, s.client, configured)
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("kafka at %v: %w", s.cfg.Brokers, err)
+	}
+	s.topics = newTopics(s.client, s.cfg.Partitions, r, s.cfg.Log)
+	r.logTo(s.cfg.Log.Info().Int("partitions", s.cfg.Partitions)).
+		Msg("topics the bridge creates get these settings; existing topics are used as they are")
 	for _, name := range s.startTopics() {
-		if err := s.topics.ensure(ctx, name); err != nil {
+		err := s.topics.ensure(ctx, name)
+		if errors.Is(err, kafkago.InvalidReplicationFactor) {
+			return refusedReplication(ctx, s.client, r, err)
+		}
+		if err != nil {
 			return fmt.Errorf("kafka at %v: %w", s.cfg.Brokers, err)
 		}
 	}

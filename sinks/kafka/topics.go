@@ -20,10 +20,10 @@ import (
 // broker (deleted, or the broker lost its store); it is then created again
 // with the configured settings.
 type topics struct {
-	client            *kafkago.Client
-	partitions        int
-	replicationFactor int
-	log               zerolog.Logger
+	client      *kafkago.Client
+	partitions  int
+	replication replication
+	log         zerolog.Logger
 
 	// checks lets concurrent first publishes to a new type wait for one
 	// check instead of racing to create the topic.
@@ -42,14 +42,14 @@ type topics struct {
 // the client's metadata cache is looked for again.
 const metadataPoll = 50 * time.Millisecond
 
-func newTopics(client *kafkago.Client, partitions, replicationFactor int, log zerolog.Logger) *topics {
+func newTopics(client *kafkago.Client, partitions int, r replication, log zerolog.Logger) *topics {
 	return &topics{
-		client:            client,
-		partitions:        partitions,
-		replicationFactor: replicationFactor,
-		log:               log,
-		exists:            make(map[string]bool),
-		missing:           make(map[string]bool),
+		client:      client,
+		partitions:  partitions,
+		replication: r,
+		log:         log,
+		exists:      make(map[string]bool),
+		missing:     make(map[string]bool),
 	}
 }
 
@@ -108,16 +108,20 @@ func (t *topics) invalidate(name string) {
 // which still lists a topic deleted moments ago.
 func (t *topics) check(ctx context.Context, name string, missing bool) error {
 	if !missing {
-		present, err := t.cached(ctx, name)
-		if err != nil || present {
+		p, err := t.cached(ctx, name)
+		if err != nil {
 			return err
+		}
+		if p.present {
+			t.noteExisting(name, p)
+			return nil
 		}
 	}
 	res, err := t.client.CreateTopics(ctx, &kafkago.CreateTopicsRequest{
 		Topics: []kafkago.TopicConfig{{
 			Topic:             name,
 			NumPartitions:     t.partitions,
-			ReplicationFactor: t.replicationFactor,
+			ReplicationFactor: t.replication.factor,
 		}},
 	})
 	if err != nil {
@@ -128,10 +132,7 @@ func (t *topics) check(ctx context.Context, name string, missing bool) error {
 		// kafka-go refreshed its metadata after the creation and waited
 		// for the topic to show (transport.go, connPool.roundTrip and
 		// refreshMetadata).
-		if missing {
-			t.log.Warn().Str("topic", name).Int("partitions", t.partitions).Int("replication_factor", t.replicationFactor).
-				Msg("topic was missing on the broker; created it again")
-		}
+		t.noteCreated(ctx, name, missing)
 		return nil
 	case errors.Is(err, kafkago.TopicAlreadyExists):
 		// Someone else created it. kafka-go refreshed its metadata cache
@@ -144,36 +145,52 @@ func (t *topics) check(ctx context.Context, name string, missing bool) error {
 	}
 }
 
-// cached reports whether the client's metadata cache has name. kafka-go
+// placement is what the client's metadata says of a topic.
+type placement struct {
+	present bool
+	// copies is the number of replicas of its first partition.
+	copies int
+	// brokers is the number of brokers in the cluster.
+	brokers int
+}
+
+// cached is what the client's metadata cache says of name. kafka-go
 // answers metadata requests from that cache (connPool.roundTrip), refreshed
 // in the background.
-func (t *topics) cached(ctx context.Context, name string) (bool, error) {
+func (t *topics) cached(ctx context.Context, name string) (placement, error) {
 	md, err := t.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{name}})
 	if err != nil {
-		return false, fmt.Errorf("topic %s: metadata: %w", name, err)
+		return placement{}, fmt.Errorf("topic %s: metadata: %w", name, err)
 	}
+	p := placement{brokers: len(md.Brokers)}
 	for _, tp := range md.Topics {
 		if tp.Name != name {
 			continue
 		}
 		switch {
 		case tp.Error == nil && len(tp.Partitions) > 0:
-			return true, nil
+			p.present = true
+			for _, part := range tp.Partitions {
+				if part.ID == 0 {
+					p.copies = len(part.Replicas)
+				}
+			}
+			return p, nil
 		case tp.Error == nil, errors.Is(tp.Error, kafkago.UnknownTopicOrPartition):
-			return false, nil
+			return p, nil
 		default:
-			return false, fmt.Errorf("topic %s: %w", name, tp.Error)
+			return p, fmt.Errorf("topic %s: %w", name, tp.Error)
 		}
 	}
-	return false, nil
+	return p, nil
 }
 
 func (t *topics) awaitCached(ctx context.Context, name string) error {
 	tick := time.NewTicker(metadataPoll)
 	defer tick.Stop()
 	for {
-		present, err := t.cached(ctx, name)
-		if err != nil || present {
+		p, err := t.cached(ctx, name)
+		if err != nil || p.present {
 			return err
 		}
 		select {

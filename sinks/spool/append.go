@@ -64,7 +64,7 @@ func (sp *Spool) settle(n int64, cause, err error) {
 	sp.writeErr.Store(nil)
 	if sp.spooling.CompareAndSwap(false, true) {
 		sp.spoolingSince.Store(time.Now().UnixNano())
-		sp.forwarded.Store(0)
+		sp.forwardedBefore.Store(sp.forwarded.Load())
 		e := sp.cfg.Log.Warn()
 		if cause != nil {
 			e = e.Err(cause)

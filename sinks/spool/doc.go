@@ -18,6 +18,11 @@
 // spooled requests costs a few syncs, not one each. See docs/spool.md
 // for the measurements that chose it over a JetStream file store.
 //
+// Close forwards what the spool holds before it returns, while the broker
+// takes it and within Close's context (less a moment kept for closing the
+// broker's sink), and leaves the rest on disk for the next start. Drain
+// does the same for a spool no bridge runs on any more.
+//
 // Lazy opens the broker's sink in the background, so a bridge with a spool
 // starts and serves while the broker is unreachable.
 package spool

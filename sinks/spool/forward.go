@@ -59,6 +59,9 @@ func (sp *Spool) forward(ctx context.Context) {
 			continue
 		}
 		for _, e := range entries {
+			if sp.stopRequested() {
+				return
+			}
 			after = e.seq
 			m, err := sp.check(e)
 			if err != nil {
@@ -69,6 +72,17 @@ func (sp *Spool) forward(ctx context.Context) {
 				return
 			}
 		}
+	}
+}
+
+// stopRequested says whether Close asked the forwarder to stop before its
+// next record.
+func (sp *Spool) stopRequested() bool {
+	select {
+	case <-sp.stopping:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -109,6 +123,9 @@ func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused 
 		if ctx.Err() != nil || sp.gate.Closed() {
 			// Shutting down: the rest waits on disk rather than for the
 			// broker.
+			if ctx.Err() == nil {
+				sp.halted.Store(&err)
+			}
 			return false
 		}
 		if !*paused {
@@ -162,12 +179,14 @@ func (sp *Spool) done(seq uint64, n int64) {
 	sp.backlog.Add(-1)
 }
 
-// drained logs the end of spooling, once per episode.
+// drained logs the end of spooling, once per episode. While closing, the
+// line Close writes says it instead: events are not published directly
+// again.
 func (sp *Spool) drained() {
-	if sp.backlog.Load() != 0 || !sp.spooling.CompareAndSwap(true, false) {
+	if sp.backlog.Load() != 0 || !sp.spooling.CompareAndSwap(true, false) || sp.gate.Closed() {
 		return
 	}
-	sp.cfg.Log.Info().Int64("forwarded", sp.forwarded.Load()).
+	sp.cfg.Log.Info().Int64("forwarded", sp.forwarded.Load()-sp.forwardedBefore.Load()).
 		Dur("spooling_for", time.Since(time.Unix(0, sp.spoolingSince.Load()))).
 		Msg("the spool is drained: every spooled event is on the broker; events are published directly again")
 }

@@ -38,10 +38,16 @@ type Spool struct {
 	writeErr atomic.Pointer[error]
 
 	// spooling is true from the "spooling" log line to the "drained" one;
-	// spoolingSince and forwarded feed the latter.
-	spooling      atomic.Bool
-	spoolingSince atomic.Int64
-	forwarded     atomic.Int64
+	// spoolingSince and forwardedBefore (forwarded when it began) feed the
+	// latter.
+	spooling        atomic.Bool
+	spoolingSince   atomic.Int64
+	forwardedBefore atomic.Int64
+	// forwarded counts the records this process forwarded.
+	forwarded atomic.Int64
+	// halted is the broker's error that stopped forwarding while closing,
+	// for the line that says what was left.
+	halted atomic.Pointer[error]
 
 	// What happened to records that could not be forwarded, for /metrics:
 	// moved to the dead letters, or to the quarantine (by reason).
@@ -52,10 +58,12 @@ type Spool struct {
 	recovery Recovery
 	salvaged *salvagedNotes
 
-	wake    chan struct{}
-	stopFwd context.CancelFunc
-	fwdDone chan struct{}
-	fwdCtx  context.Context
+	wake chan struct{}
+	// stopping, closed while closing, ends the forwarder before its next
+	// record; stopFwd cuts its publish in progress short too.
+	stopping chan struct{}
+	stopFwd  context.CancelFunc
+	fwdDone  chan struct{}
 
 	// gate refuses new publishes once Close starts, and lets Close wait
 	// for those in progress before it closes the store.
@@ -65,6 +73,23 @@ type Spool struct {
 // Open opens the store in cfg.Dir, in front of inner, and starts
 // forwarding what an earlier run left there.
 func Open(cfg Config, inner sinks.Sink) (*Spool, error) {
+	sp, err := open(cfg, inner)
+	if err != nil {
+		return nil, err
+	}
+	if n := sp.store.count.Load(); n > 0 {
+		sp.spooling.Store(true)
+		sp.spoolingSince.Store(time.Now().UnixNano())
+		cfg.Log.Warn().Int64("events", n).Int64("bytes", sp.store.bytes.Load()).Str("dir", cfg.Dir).
+			Msg("the spool holds events from an earlier run; forwarding them to the broker, and new events queue behind them")
+	}
+	sp.startForwarding()
+	return sp, nil
+}
+
+// open checks the store an earlier run left in cfg.Dir (recover.go) and
+// opens it in front of inner; nothing is forwarded yet.
+func open(cfg Config, inner sinks.Sink) (*Spool, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -81,18 +106,17 @@ func Open(cfg Config, inner sinks.Sink) (*Spool, error) {
 		return nil, err
 	}
 	sp := &Spool{cfg: cfg, inner: inner, store: st, recovery: rec, salvaged: &salvagedNotes{dir: cfg.Dir},
-		wake: make(chan struct{}, 1), fwdDone: make(chan struct{})}
+		wake: make(chan struct{}, 1), stopping: make(chan struct{}), fwdDone: make(chan struct{})}
 	sp.backlog.Store(st.count.Load())
 	sp.reserved.Store(st.bytes.Load())
-	if n := st.count.Load(); n > 0 {
-		sp.spooling.Store(true)
-		sp.spoolingSince.Store(time.Now().UnixNano())
-		cfg.Log.Warn().Int64("events", n).Int64("bytes", st.bytes.Load()).Str("dir", cfg.Dir).
-			Msg("the spool holds events from an earlier run; forwarding them to the broker, and new events queue behind them")
-	}
-	sp.fwdCtx, sp.stopFwd = context.WithCancel(context.Background())
-	go sp.forward(sp.fwdCtx)
 	return sp, nil
+}
+
+// startForwarding starts the forwarder; Close stops it.
+func (sp *Spool) startForwarding() {
+	var ctx context.Context
+	ctx, sp.stopFwd = context.WithCancel(context.Background())
+	go sp.forward(ctx)
 }
 
 // Publish hands m to the broker; when the broker does not acknowledge it

@@ -152,7 +152,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- $_ := set $env "HIREBRIDGE_KAFKA_BROKERS" $k.brokers }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_CLIENT_ID" $k.clientId }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_PARTITIONS" (toString (int $k.partitions)) }}
-{{- $_ := set $env "HIREBRIDGE_KAFKA_REPLICATION_FACTOR" (toString (int $k.replicationFactor)) }}
+{{- if $k.replicationFactor }}{{- $_ := set $env "HIREBRIDGE_KAFKA_REPLICATION_FACTOR" (toString (int $k.replicationFactor)) }}{{- end }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_BATCH_TIMEOUT" $k.batchTimeout }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_COMPRESSION" $k.compression }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_MECHANISM" $k.saslMechanism }}
@@ -189,7 +189,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- fail "spool.enabled needs an external broker: with config.nats.url empty the embedded NATS server runs in the pod and stores on its volume, so there is nothing for a spool to outlast; set config.nats.url or use Kafka" }}
 {{- end }}
 {{- if .Values.autoscaling.enabled }}
-{{- fail "spool.enabled and autoscaling.enabled together: each pod has its own spool, and a pod the autoscaler removes would leave its events on its volume until a pod of that ordinal runs again; scale the StatefulSet by hand (replicaCount), see NOTES" }}
+{{- fail "spool.enabled and autoscaling.enabled together: each pod has its own spool, and a pod the autoscaler removes while the broker is away would leave its events on its volume until a pod of that ordinal runs again (or a drain Job forwards them); scale the StatefulSet by hand (replicaCount), see NOTES" }}
 {{- end }}
 {{- $size := include "hirebridge.quantityBytes" (dict "quantity" .Values.spool.size "name" "spool.size") | int64 }}
 {{- if lt $size (mul 3 (int64 .Values.spool.maxBytes)) }}
@@ -214,6 +214,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- if ne (empty $c.kafka.tls.certKey) (empty $c.kafka.tls.keyKey) }}
 {{- fail "config.kafka.tls.certKey and config.kafka.tls.keyKey are set together" }}
 {{- end }}
+{{- include "hirebridge.validateDisruptionBudget" . }}
 {{- $minGrace := include "hirebridge.shutdownSeconds" . | int }}
 {{- if and .Values.terminationGracePeriodSeconds (le (int .Values.terminationGracePeriodSeconds) $minGrace) }}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.shutdownDelaySeconds + config.shutdownTimeoutSeconds + config.sinkCloseTimeoutSeconds (%d), or the kubelet kills pods mid-shutdown" (int .Values.terminationGracePeriodSeconds) $minGrace) }}
@@ -221,6 +222,39 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- range .Values.extraEnv }}
 {{- if and (regexMatch "(?i)(PASSWORD|TOKEN|SECRET|SEED|CREDENTIAL)" .name) (not (hasSuffix "_FILE" .name)) (hasKey . "value") }}
 {{- fail (printf "extraEnv %s looks like a secret: give it with valueFrom.secretKeyRef, not value" .name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Refuses a PodDisruptionBudget that would block every voluntary eviction,
+and with it every node drain, for good: maxUnavailable 0, or minAvailable
+at least the pods there are (autoscaling.minReplicas with an autoscaler,
+which may scale down to it). Kubernetes rounds a percentage of minAvailable
+up.
+*/}}
+{{- define "hirebridge.validateDisruptionBudget" -}}
+{{- $pdb := .Values.podDisruptionBudget }}
+{{- if $pdb.enabled }}
+{{- $max := toString $pdb.maxUnavailable }}
+{{- $min := toString $pdb.minAvailable }}
+{{- $replicas := int (ternary .Values.autoscaling.minReplicas .Values.replicaCount .Values.autoscaling.enabled) }}
+{{- if and (eq $max "") (eq $min "") }}
+{{- fail "podDisruptionBudget: set maxUnavailable (1 is the default) or minAvailable" }}
+{{- end }}
+{{- if or (eq $max "0") (eq $max "0%") }}
+{{- fail "podDisruptionBudget.maxUnavailable 0 blocks every eviction: node drains would wait for ever; use 1" }}
+{{- end }}
+{{- if and (eq $max "") (gt $replicas 0) }}
+{{- $need := 0 }}
+{{- if hasSuffix "%" $min }}
+{{- $need = div (add (mul (int (trimSuffix "%" $min)) $replicas) 99) 100 }}
+{{- else }}
+{{- $need = int $min }}
+{{- end }}
+{{- if ge $need $replicas }}
+{{- fail (printf "podDisruptionBudget.minAvailable %s keeps all of the %d pods (replicaCount, or autoscaling.minReplicas) and blocks every eviction: node drains would wait for ever; use maxUnavailable 1" $min $replicas) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -371,7 +371,7 @@ func TestDefaults(t *testing.T) {
 		t.Error("HIREBRIDGE_NATS_EMBEDDED_ADDR set by default: the binary treats a set address as explicit")
 	}
 	for _, off := range []bool{
-		has[*networkingv1.Ingress](r), has[*autoscalingv2.HorizontalPodAutoscaler](r), has[*policyv1.PodDisruptionBudget](r),
+		has[*networkingv1.Ingress](r), has[*autoscalingv2.HorizontalPodAutoscaler](r),
 		has[*monitoringv1.ServiceMonitor](r), has[*networkingv1.NetworkPolicy](r),
 	} {
 		if off {

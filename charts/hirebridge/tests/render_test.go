@@ -93,13 +93,29 @@ type object struct {
 // are coalesced and checked against values.schema.json exactly as helm does.
 func render(t *testing.T, vals map[string]any) (*rendering, error) {
 	t.Helper()
+	return renderRelease(t, releaseName, kubeVersion(t), vals)
+}
+
+// renderOn is render for a cluster of another Kubernetes version.
+func renderOn(t *testing.T, version string, vals map[string]any) (*rendering, error) {
+	t.Helper()
+	v, err := chartutil.ParseKubeVersion(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return renderRelease(t, releaseName, v, vals)
+}
+
+// renderRelease is render under another release name, on kube.
+func renderRelease(t *testing.T, release string, kube *chartutil.KubeVersion, vals map[string]any) (*rendering, error) {
+	t.Helper()
 	inst := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
 	inst.DryRun = true
 	inst.ClientOnly = true
 	inst.Replace = true
-	inst.ReleaseName = releaseName
+	inst.ReleaseName = release
 	inst.Namespace = namespace
-	inst.KubeVersion = kubeVersion(t)
+	inst.KubeVersion = kube
 	rel, err := inst.Run(loadChart(t), vals)
 	if err != nil {
 		return nil, err

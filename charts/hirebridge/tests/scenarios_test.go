@@ -3,6 +3,7 @@ package tests
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -181,15 +182,29 @@ type scenario struct {
 
 func scenarios(t *testing.T) []scenario {
 	t.Helper()
-	example, err := os.ReadFile(filepath.Join(chartDir, "examples", "kafka-sasl.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []scenario{
+	return append([]scenario{
 		{"defaults", values(t, "")},
 		{"nats all on", values(t, natsAllOn)},
 		{"kafka all on", values(t, kafkaAllOn)},
 		{"embedded", values(t, embedded)},
-		{"example kafka-sasl", values(t, string(example))},
+	}, examples(t)...)
+}
+
+// examples are the chart's example values files, every one of them: a
+// new example is checked without a line here.
+func examples(t *testing.T) []scenario {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(chartDir, "examples", "*.yaml"))
+	if err != nil || len(files) < 3 {
+		t.Fatalf("example values files %v (%v), want kafka-sasl, nats-cluster and kafka-cluster at least", files, err)
 	}
+	var out []scenario
+	for _, f := range files {
+		doc, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, scenario{"example " + strings.TrimSuffix(filepath.Base(f), ".yaml"), values(t, string(doc))})
+	}
+	return out
 }

@@ -67,7 +67,8 @@ spool:
 	if !ok || m.Name != "spool" || m.ReadOnly {
 		t.Errorf("HIREBRIDGE_SPOOL_DIR %q is not where the spool claim is mounted (%+v)", env["HIREBRIDGE_SPOOL_DIR"], r.container(t).VolumeMounts)
 	}
-	for _, want := range []string{"spool-" + fullname + "-<ordinal>", "Scaling", "hirebridge_spool_events"} {
+	for _, want := range []string{"spool-" + fullname + "-<ordinal>", "Scaling", "hirebridge_spool_events",
+		"forwards its spool before it exits", "hirebridge spool drain " + env["HIREBRIDGE_SPOOL_DIR"], "docs/kubernetes.md"} {
 		if !strings.Contains(r.notes, want) {
 			t.Errorf("NOTES do not say %q:\n%s", want, r.notes)
 		}

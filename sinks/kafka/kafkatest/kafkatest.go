@@ -2,9 +2,11 @@
 // tests: on a free port of 127.0.0.1, storing under the test's temporary
 // directory, so it can be stopped and started again with its topics and
 // records, as a broker that goes down and comes back, or started again
-// empty, as a broker that lost its store. StartProcess runs one in a child
-// process instead, which a test can pause and resume. Both read topics back
-// with franz-go, a client independent of the one under test.
+// empty, as a broker that lost its store. StartBrokers runs a cluster of
+// several, whose brokers a test can pause one at a time (PauseNode).
+// StartProcess runs one in a child process instead, which a test can pause
+// and resume. Both read topics back with franz-go, a client independent of
+// the one under test.
 package kafkatest
 
 import (
@@ -12,6 +14,7 @@ import (
 	"net"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,12 +24,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Cluster is a one-broker kfake cluster. Automatic topic creation stays
-// off, as kfake's default, so a client relying on it fails.
+// Cluster is a kfake cluster, of one broker unless StartBrokers says
+// otherwise. Automatic topic creation stays off, as kfake's default, so a
+// client relying on it fails.
 type Cluster struct {
-	port int
-	dir  string
-	opts []kfake.Opt
+	ports []int
+	dir   string
+	opts  []kfake.Opt
 
 	// ClientOpts are added to the franz-go client that Records uses, e.g.
 	// SASL or TLS for a secured cluster.
@@ -40,18 +44,45 @@ type Cluster struct {
 // (SASL, TLS, users); the port and data directory are chosen here.
 func Start(t testing.TB, opts ...kfake.Opt) *Cluster {
 	t.Helper()
-	// Port 0 on the first start: the broker binds a port of the kernel's
+	return StartBrokers(t, 1, opts...)
+}
+
+// StartBrokers runs a cluster of n brokers shut down when the test ends.
+// Topics created with the cluster's default replication factor (-1) get
+// min(3, n) copies: kfake's rule, whatever default.replication.factor says.
+// kfake keeps one store for all its brokers, so copies are only metadata:
+// what a cluster of several brokers brings here is its leaders, which move.
+func StartBrokers(t testing.TB, n int, opts ...kfake.Opt) *Cluster {
+	t.Helper()
+	// Port 0 on the first start: each broker binds a port of the kernel's
 	// choosing, so no other test can take it between choosing and binding;
-	// restarts reuse it.
-	c := &Cluster{dir: t.TempDir(), opts: opts}
+	// restarts reuse them.
+	c := &Cluster{ports: make([]int, n), dir: t.TempDir(), opts: opts}
 	c.Start(t)
 	t.Cleanup(c.Stop)
 	return c
 }
 
-// Addr is the broker's host:port; it stays the same across restarts.
+// Addr is the first broker's host:port, enough for a client to find the
+// others; it stays the same across restarts.
 func (c *Cluster) Addr() string {
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
+	return hostPort(c.ports[0])
+}
+
+// Addrs are every broker's host:port, in the order of their node ids.
+func (c *Cluster) Addrs() []string {
+	addrs := make([]string, len(c.ports))
+	for i, p := range c.ports {
+		addrs[i] = hostPort(p)
+	}
+	return addrs
+}
+
+// Ports are every broker's port, in the order of their node ids.
+func (c *Cluster) Ports() []int { return append([]int(nil), c.ports...) }
+
+func hostPort(port int) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
 
 // Kfake is the running cluster, for kfake's controls; nil while stopped.
@@ -82,21 +113,21 @@ func (c *Cluster) Start(t testing.TB) {
 	if c.cur != nil {
 		return
 	}
-	opts := append([]kfake.Opt{kfake.Ports(c.port), kfake.DataDir(c.dir)}, c.opts...)
+	opts := append([]kfake.Opt{kfake.Ports(c.ports...), kfake.DataDir(c.dir)}, c.opts...)
 	var err error
-	// The port was just released by this process; a moment may pass before
-	// the kernel lets it be bound again.
+	// The ports were just released by this process; a moment may pass
+	// before the kernel lets them be bound again.
 	for range 50 {
 		c.cur, err = kfake.NewCluster(opts...)
 		if err == nil {
-			if c.port == 0 {
-				c.port = boundPort(t, c.cur)
+			if c.ports[0] == 0 {
+				c.ports = boundPorts(t, c.cur, len(c.ports))
 			}
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("kfake on %s: %v", c.Addr(), err)
+	t.Fatalf("kfake on %v: %v", c.Addrs(), err)
 }
 
 // StartEmpty starts a stopped broker again on the same port with an empty
@@ -116,7 +147,7 @@ func (c *Cluster) DeleteTopic(t testing.TB, topic string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Addr())}, c.ClientOpts...)...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Addrs()...)}, c.ClientOpts...)...)
 	if err != nil {
 		t.Fatalf("franz-go client: %v", err)
 	}
@@ -153,16 +184,17 @@ type Record struct {
 // order. A missing topic has none.
 func (c *Cluster) Records(t testing.TB, topic string) []Record {
 	t.Helper()
-	return ReadRecords(t, c.Addr(), topic, c.ClientOpts...)
+	return ReadRecords(t, strings.Join(c.Addrs(), ","), topic, c.ClientOpts...)
 }
 
-// ReadRecords reads every record of topic from the broker at addr,
-// partition by partition in offset order. A missing topic has none.
-func ReadRecords(t testing.TB, addr, topic string, clientOpts ...kgo.Opt) []Record {
+// ReadRecords reads every record of topic from the brokers at addrs
+// (host:port, comma-separated), partition by partition in offset order. A
+// missing topic has none.
+func ReadRecords(t testing.TB, addrs, topic string, clientOpts ...kgo.Opt) []Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	opts := append([]kgo.Opt{kgo.SeedBrokers(addr)}, clientOpts...)
+	opts := append([]kgo.Opt{kgo.SeedBrokers(strings.Split(addrs, ",")...)}, clientOpts...)
 	admin, err := kgo.NewClient(opts...)
 	if err != nil {
 		t.Fatalf("franz-go client: %v", err)
@@ -240,16 +272,31 @@ func caughtUp(next, want map[int32]int64) bool {
 // Partitions is the number of partitions of topic, 0 when it is missing.
 func (c *Cluster) Partitions(t testing.TB, topic string) int {
 	t.Helper()
-	return PartitionsAt(t, c.Addr(), topic, c.ClientOpts...)
+	return len(DescribeTopic(t, strings.Join(c.Addrs(), ","), topic, c.ClientOpts...))
 }
 
-// PartitionsAt is the number of partitions of topic on the broker at addr,
-// 0 when it is missing.
-func PartitionsAt(t testing.TB, addr, topic string, clientOpts ...kgo.Opt) int {
+// PartitionsAt is the number of partitions of topic on the brokers at
+// addrs (host:port, comma-separated), 0 when it is missing.
+func PartitionsAt(t testing.TB, addrs, topic string, clientOpts ...kgo.Opt) int {
+	t.Helper()
+	return len(DescribeTopic(t, addrs, topic, clientOpts...))
+}
+
+// Replicas are the node ids holding a copy of each partition of topic, by
+// partition; none when the topic is missing.
+func (c *Cluster) Replicas(t testing.TB, topic string) map[int32][]int32 {
+	t.Helper()
+	return DescribeTopic(t, strings.Join(c.Addrs(), ","), topic, c.ClientOpts...)
+}
+
+// DescribeTopic is the node ids holding a copy of each partition of topic
+// on the brokers at addrs (host:port, comma-separated), by partition; none
+// when the topic is missing.
+func DescribeTopic(t testing.TB, addrs, topic string, clientOpts ...kgo.Opt) map[int32][]int32 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, clientOpts...)...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(strings.Split(addrs, ",")...)}, clientOpts...)...)
 	if err != nil {
 		t.Fatalf("franz-go client: %v", err)
 	}
@@ -260,25 +307,31 @@ func PartitionsAt(t testing.TB, addr, topic string, clientOpts ...kgo.Opt) int {
 	}
 	d, ok := topics[topic]
 	if !ok || d.Err != nil {
-		return 0
+		return nil
 	}
-	return len(d.Partitions)
+	replicas := make(map[int32][]int32, len(d.Partitions))
+	for p, pd := range d.Partitions {
+		replicas[p] = pd.Replicas
+	}
+	return replicas
 }
 
-// boundPort is the port the one broker of cluster listens on.
-func boundPort(t testing.TB, cluster *kfake.Cluster) int {
+// boundPorts are the ports the n brokers of cluster listen on.
+func boundPorts(t testing.TB, cluster *kfake.Cluster, n int) []int {
 	t.Helper()
 	addrs := cluster.ListenAddrs()
-	if len(addrs) != 1 {
-		t.Fatalf("kfake listens on %v, want one address", addrs)
+	if len(addrs) != n {
+		t.Fatalf("kfake listens on %v, want %d addresses", addrs, n)
 	}
-	_, port, err := net.SplitHostPort(addrs[0])
-	if err != nil {
-		t.Fatal(err)
+	ports := make([]int, n)
+	for i, a := range addrs {
+		_, port, err := net.SplitHostPort(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ports[i], err = strconv.Atoi(port); err != nil {
+			t.Fatal(err)
+		}
 	}
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return ports
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,13 +26,14 @@ import (
 const kfakecmdPackage = "github.com/hirebridge/hirebridge/sinks/kafka/kafkatest/kfakecmd"
 
 // Process is a kfake broker in a child process (kfakecmd), with its store
-// in memory. Pause stops the process (SIGSTOP): its connections stay open
-// and the kernel still accepts connections and buffers requests, but
-// nothing is answered, as a broker in a long GC pause or a frozen VM; when
-// Resume continues it (SIGCONT) it handles every request it received
+// in memory, or a cluster of them (Brokers). Pause stops the process
+// (SIGSTOP): its connections stay open and the kernel still accepts
+// connections and buffers requests, but nothing is answered, as a broker
+// in a long GC pause or a frozen VM (every broker of the process at once);
+// when Resume continues it (SIGCONT) it handles every request it received
 // meanwhile, including those whose client gave up.
 type Process struct {
-	addr   string
+	addrs  []string
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	stderr *syncbuf.Buffer
@@ -46,6 +48,11 @@ type Process struct {
 type ProcessOpt struct {
 	args       []string
 	clientOpts []kgo.Opt
+}
+
+// Brokers runs a cluster of n brokers in the one process.
+func Brokers(n int) ProcessOpt {
+	return ProcessOpt{args: []string{"-brokers", strconv.Itoa(n)}}
 }
 
 // SASLPlain turns SASL (PLAIN) and ACLs on: superuser (with password) may
@@ -117,19 +124,24 @@ func StartProcess(t testing.TB, opts ...ProcessOpt) *Process {
 		_, _ = io.Copy(io.Discard, stdout)
 	}()
 	select {
-	case addr, ok := <-line:
-		if !ok || addr == "" {
+	case addrs, ok := <-line:
+		if !ok || addrs == "" {
 			t.Fatalf("kfakecmd printed no address; its errors: %s", p.stderr.String())
 		}
-		p.addr = addr
+		// One address a broker, comma-separated.
+		p.addrs = strings.Split(addrs, ",")
 	case <-time.After(30 * time.Second):
 		t.Fatalf("kfakecmd printed no address within 30s; its errors: %s", p.stderr.String())
 	}
 	return p
 }
 
-// Addr is the broker's host:port.
-func (p *Process) Addr() string { return p.addr }
+// Addr is the first broker's host:port, enough for a client to find the
+// others.
+func (p *Process) Addr() string { return p.addrs[0] }
+
+// Addrs are every broker's host:port.
+func (p *Process) Addrs() []string { return append([]string(nil), p.addrs...) }
 
 // Pause stops the broker process (SIGSTOP) and returns once the kernel
 // reports it stopped: the signal is delivered asynchronously, and until
@@ -181,13 +193,20 @@ func (p *Process) awaitState(t testing.TB, stopped bool) {
 // order, with the Process's ClientOpts and clientOpts.
 func (p *Process) Records(t testing.TB, topic string, clientOpts ...kgo.Opt) []Record {
 	t.Helper()
-	return ReadRecords(t, p.addr, topic, append(append([]kgo.Opt(nil), p.ClientOpts...), clientOpts...)...)
+	return ReadRecords(t, strings.Join(p.addrs, ","), topic, append(append([]kgo.Opt(nil), p.ClientOpts...), clientOpts...)...)
 }
 
 // Partitions is the number of partitions of topic, 0 when it is missing.
 func (p *Process) Partitions(t testing.TB, topic string) int {
 	t.Helper()
-	return PartitionsAt(t, p.addr, topic, p.ClientOpts...)
+	return PartitionsAt(t, strings.Join(p.addrs, ","), topic, p.ClientOpts...)
+}
+
+// Replicas are the node ids holding a copy of each partition of topic, by
+// partition; none when the topic is missing.
+func (p *Process) Replicas(t testing.TB, topic string) map[int32][]int32 {
+	t.Helper()
+	return DescribeTopic(t, strings.Join(p.addrs, ","), topic, p.ClientOpts...)
 }
 
 func (p *Process) stop() {

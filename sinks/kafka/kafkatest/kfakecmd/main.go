@@ -4,7 +4,7 @@
 // broker with SIGSTOP and SIGCONT (which an in-process broker, sharing the
 // test's scheduler, cannot model).
 //
-//	kfakecmd [-exit-on-stdin-close] [-superuser name:password] [-user name:password]... [port]
+//	kfakecmd [-brokers n] [-exit-on-stdin-close] [-superuser name:password] [-user name:password]... [port]
 //
 // It listens on 127.0.0.1:port (default 0: a port of the kernel's choosing),
 // prints the address it listens on as the first line of its standard
@@ -12,6 +12,13 @@
 // error), and runs until SIGINT or SIGTERM. By hand:
 //
 //	go run ./sinks/kafka/kafkatest/kfakecmd 9092
+//
+// With -brokers n it runs a cluster of n brokers, on port, port+1, ...
+// (or n ports of the kernel's choosing), and the first line lists every
+// address, comma-separated, as HIREBRIDGE_KAFKA_BROKERS takes them; with
+// one broker, the default, the line is that broker's address. Topics
+// created with the cluster's default replication factor get min(3, n)
+// copies. The brokers share one process: SIGSTOP pauses them all.
 //
 // With -exit-on-stdin-close, or when its standard input is a pipe, it also
 // ends when its standard input closes: tests start it so (StartProcess, and
@@ -57,9 +64,10 @@ func main() {
 	var super, users credentials
 	flag.Var(&super, "superuser", "name:password of a SASL PLAIN superuser; turns SASL and ACLs on")
 	flag.Var(&users, "user", "name:password of a SASL PLAIN user allowed what ACLs grant (repeatable; needs -superuser)")
+	brokers := flag.Int("brokers", 1, "number of brokers, on port, port+1, ... (a port of the kernel's choosing each, with port 0)")
 	exitOnStdinClose := flag.Bool("exit-on-stdin-close", false, "also end when standard input closes (for tests: the broker ends with the test that started it);\nso does a standard input that is a pipe")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: kfakecmd [flags] [port]\n\nRuns a Kafka broker (kfake) in memory on 127.0.0.1:port (default: a free port) until Ctrl-C.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: kfakecmd [flags] [port]\n\nRuns a Kafka broker (kfake), or a cluster of them (-brokers), in memory on 127.0.0.1:port (default: a free port) until Ctrl-C.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -73,7 +81,16 @@ func main() {
 		}
 		port = p
 	}
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(port)}
+	if *brokers < 1 || (port > 0 && port+*brokers-1 > 65535) {
+		log.Fatalf("-brokers %d: not a number of brokers from 1 that fits on the ports from %d", *brokers, port)
+	}
+	ports := make([]int, *brokers)
+	for i := range ports {
+		if port > 0 {
+			ports[i] = port + i
+		}
+	}
+	opts := []kfake.Opt{kfake.NumBrokers(*brokers), kfake.Ports(ports...)}
 	switch {
 	case len(super) > 1:
 		log.Fatal("-superuser: given more than once")
@@ -91,10 +108,11 @@ func main() {
 	}
 	defer c.Close()
 	addrs := c.ListenAddrs()
-	if len(addrs) != 1 {
-		log.Fatalf("kfake listens on %v, want one address", addrs)
+	if len(addrs) != *brokers {
+		log.Fatalf("kfake listens on %v, want %d addresses", addrs, *brokers)
 	}
-	fmt.Println(addrs[0])
+	list := strings.Join(addrs, ",")
+	fmt.Println(list)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
@@ -109,8 +127,12 @@ func main() {
 			close(stdinClosed)
 		}()
 	} else {
-		env := "HIREBRIDGE_SINK=kafka HIREBRIDGE_KAFKA_BROKERS=" + addrs[0]
-		fmt.Fprintf(os.Stderr, "kfakecmd: a Kafka broker on %s, in memory: everything is gone once it stops; Ctrl-C stops it\n", addrs[0])
+		env := "HIREBRIDGE_SINK=kafka HIREBRIDGE_KAFKA_BROKERS=" + list
+		what := "a Kafka broker on " + list
+		if len(addrs) > 1 {
+			what = fmt.Sprintf("a Kafka cluster of %d brokers on %s", len(addrs), list)
+		}
+		fmt.Fprintf(os.Stderr, "kfakecmd: %s, in memory: everything is gone once it stops; Ctrl-C stops it\n", what)
 		fmt.Fprintf(os.Stderr, "kfakecmd: run hirebridge on it, and watch what it publishes (from the repository's root):\n  %s go run ./cmd/hirebridge\n  %[1]s go run ./cmd/hirebridge tail\n", env)
 	}
 	select {

@@ -186,3 +186,39 @@ func TestPortTaken(t *testing.T) {
 		t.Errorf("after SIGTERM: %v", err)
 	}
 }
+
+// With -brokers 3, a cluster of three brokers: the first line lists every
+// address, comma-separated, each a broker of the one cluster.
+func TestSeveralBrokers(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(build(t), "-exit-on-stdin-close", "-brokers", "3", "0")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, cmd)
+	addrs := strings.Split(s.addr, ",")
+	if len(addrs) != 3 {
+		t.Fatalf("first line %q, want three addresses", s.addr)
+	}
+	for _, addr := range addrs {
+		answers(t, addr)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	brokers, err := kadm.NewClient(cl).ListBrokers(ctx)
+	if err != nil || len(brokers) != 3 {
+		t.Errorf("the cluster lists brokers %v (%v), want three", brokers, err)
+	}
+	if err := stdin.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.waitExit(t); err != nil {
+		t.Errorf("after its standard input closed: %v, want exit 0; stderr: %s", err, s.stderr)
+	}
+}
