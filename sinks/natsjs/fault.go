@@ -55,6 +55,10 @@ type fault struct {
 	err   error
 	since time.Time
 	kind  faultKind
+	// leader is the stream's leader when the fault was found, "" when
+	// unknown: a store that failed is one server's, and another leader
+	// may store.
+	leader string
 	// What the stream held and allowed when it was found full: it has
 	// room again when it holds less or allows more.
 	bytes, msgs       uint64
@@ -80,6 +84,10 @@ type faults struct {
 	current atomic.Pointer[fault]
 	// silent counts publishes in a row that got no ack.
 	silent atomic.Int32
+	// suspect is set when they were silentAcksToFault on a replicated
+	// stream: the next check asks whether the stream is electing a leader
+	// before it takes the silence for a fault.
+	suspect atomic.Bool
 	// waiting counts publishes awaiting their ack; busySince (Unix
 	// nanoseconds) is when the count last rose from zero, and lastAck when
 	// the last ack came: with publishes waiting and neither recent, the
@@ -150,6 +158,7 @@ func (s *Sink) observe(ctx context.Context, err error) {
 	case err == nil:
 		s.faults.silent.Store(0)
 		s.clearFault("a publish was acknowledged")
+		s.leaderFound()
 	case sinks.Permanent(errorClass(err)):
 		// Refused for this message alone (too large, a subject the
 		// credentials may not write): the stream stores others, and the
@@ -162,18 +171,40 @@ func (s *Sink) observe(ctx context.Context, err error) {
 		}
 		s.setFault(ctx, err, kind)
 	case isSilent(err) && s.nc.IsConnected():
-		if s.faults.silent.Add(1) >= silentAcksToFault {
-			s.setFault(ctx, fmt.Errorf("%d publishes in a row got no acknowledgement from stream %s (a full disk or a failed store?)",
-				silentAcksToFault, s.cfg.Stream), faultUnseen)
+		if s.faults.silent.Add(1) < silentAcksToFault || s.faults.current.Load() != nil {
+			return
+		}
+		s.faults.silent.Store(0)
+		switch {
+		case recently(s.leader.lostAt.Load(), electionEvidenceFor):
+			// A leader election, which ends by itself: publishes are sent
+			// again until one is elected.
+		case s.replicated():
+			// Maybe an election: the watcher asks the stream, rather than
+			// this request, whose answer it would hold up.
+			s.faults.suspect.Store(true)
+			select {
+			case s.checkNow <- struct{}{}:
+			default:
+			}
+		default:
+			s.setFault(ctx, errSilentAcks(s.cfg.Stream), faultUnseen)
 		}
 	}
+}
+
+// errSilentAcks is the fault of silentAcksToFault publishes in a row
+// without an ack.
+func errSilentAcks(stream string) error {
+	return fmt.Errorf("%d publishes in a row got no acknowledgement from stream %s (a full disk or a failed store?)",
+		silentAcksToFault, stream)
 }
 
 func (s *Sink) setFault(ctx context.Context, err error, kind faultKind) {
 	if f := s.faults.current.Load(); f != nil && f.kind == kind {
 		return
 	}
-	f := &fault{err: err, since: time.Now(), kind: kind}
+	f := &fault{err: err, since: time.Now(), kind: kind, leader: s.leader.leader()}
 	if kind == faultFull {
 		if info, ierr := s.streamInfo(ctx); ierr == nil {
 			f.bytes, f.msgs = info.State.Bytes, info.State.Msgs
@@ -212,12 +243,13 @@ func (s *Sink) watch(stop context.Context) {
 		case <-stop.Done():
 			return
 		case <-t.C:
-			// Bounded by stop too: Close does not wait out a check
-			// asking a server that does not answer.
-			ctx, cancel := context.WithTimeout(stop, faultCheckInterval)
-			_ = s.check(ctx)
-			cancel()
+		case <-s.checkNow:
 		}
+		// Bounded by stop too: Close does not wait out a check asking a
+		// server that does not answer.
+		ctx, cancel := context.WithTimeout(stop, faultCheckInterval)
+		_ = s.check(ctx)
+		cancel()
 	}
 }
 
@@ -233,9 +265,20 @@ func (s *Sink) check(ctx context.Context) error {
 			return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
 		}
 	}
-	if since, ok := s.faults.stalled(); ok && s.faults.current.Load() == nil {
-		s.setFault(ctx, fmt.Errorf("%d publishes have waited %s without one acknowledgement from stream %s (a full disk or a failed store?)",
-			s.faults.waiting.Load(), since.Round(100*time.Millisecond), s.cfg.Stream), faultUnseen)
+	// Publishes without acks are a fault unless the stream is electing a
+	// leader (leader.go), which ends by itself.
+	suspect := s.faults.suspect.Swap(false)
+	since, stalled := s.faults.stalled()
+	if (suspect || stalled) && s.faults.current.Load() == nil && s.electing(ctx) == "" {
+		err := errSilentAcks(s.cfg.Stream)
+		if stalled {
+			err = fmt.Errorf("%d publishes have waited %s without one acknowledgement from stream %s (a full disk or a failed store?)",
+				s.faults.waiting.Load(), since.Round(100*time.Millisecond), s.cfg.Stream)
+		}
+		s.setFault(ctx, err, faultUnseen)
+	}
+	if why := s.leaderMissing(); why != "" {
+		return fmt.Errorf("%w: %s", sinks.ErrUnavailable, why)
 	}
 	info, err := s.streamInfo(ctx)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
@@ -243,10 +286,14 @@ func (s *Sink) check(ctx context.Context) error {
 			info, err = s.streamInfo(ctx)
 		}
 	}
+	if why := s.noLeader(info, err); why != "" {
+		return fmt.Errorf("%w: %s", sinks.ErrUnavailable, why)
+	}
 	if err != nil {
 		return fmt.Errorf("%w: stream %s: %w", sinks.ErrUnavailable, s.cfg.Stream, err)
 	}
 	s.confirmWindow(info)
+	s.leader.saw(info)
 	f := s.faults.current.Load()
 	if f == nil {
 		return nil
@@ -263,6 +310,10 @@ func (s *Sink) check(ctx context.Context) error {
 		s.clearFault("the embedded store was restarted")
 		return nil
 	case faultUnseen:
+		if l := s.leader.leader(); f.leader != "" && l != "" && l != f.leader {
+			s.clearFault("the stream has a new leader, " + l)
+			return nil
+		}
 		if time.Since(f.since) >= faultRetryAfter {
 			s.clearFault("trying the stream again")
 			return nil

@@ -2,7 +2,6 @@ package natsjs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/nats-io/nats.go"
@@ -28,17 +27,27 @@ type Sink struct {
 	cfg Config
 
 	faults   faults
+	leader   leaderWatch
 	recreate singleflight.Group
-	seen     *seen
+	// lookups shares one look at the stream among concurrent publishes
+	// that found no leader.
+	lookups singleflight.Group
+	seen    *seen
 	// denied are the subjects the server refused this connection to
 	// publish to (denied.go).
 	denied *denials
 	// window says which stream the ids in seen were acknowledged by.
 	window window
-	// stopWatch ends the watcher, and a check it is making; watchDone is
-	// closed when it returned.
+	// alive ends when Close begins; stopWatch ends it, which ends the
+	// watcher and a check it is making, and a look at the stream that
+	// publishes share (resend.go); watchDone is closed when the watcher
+	// returned.
+	alive     context.Context
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
+	// checkNow asks the watcher for a check at once, such as after
+	// publishes without acks on a replicated stream (fault.go).
+	checkNow chan struct{}
 
 	// gate refuses new publishes once Close starts, and lets Close wait
 	// for those in progress before it drains the connection, which would
@@ -69,16 +78,18 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 		nc.Close()
 		return nil, err
 	}
-	watchCtx, stopWatch := context.WithCancel(context.Background())
-	s := &Sink{nc: nc, js: js, cfg: c, denied: denied, seen: newSeen(c.RememberIDs, c.RememberFor), stopWatch: stopWatch, watchDone: make(chan struct{})}
+	alive, stopWatch := context.WithCancel(context.Background())
+	s := &Sink{nc: nc, js: js, cfg: c, denied: denied, seen: newSeen(c.RememberIDs, c.RememberFor), alive: alive, stopWatch: stopWatch, watchDone: make(chan struct{}), checkNow: make(chan struct{}, 1)}
 	if info, err := s.streamInfo(ctx); err == nil {
 		s.confirmWindow(info)
+		s.leader.saw(info)
 	}
-	go s.watch(watchCtx)
+	go s.watch(alive)
 	return s, nil
 }
 
-// Publish sends m with Nats-Msg-Id set to m.ID and waits for the PubAck.
+// Publish sends m with Nats-Msg-Id set to m.ID and waits for the PubAck,
+// sending again while the stream changes leader (resend.go).
 func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error) {
 	if !s.gate.Enter() {
 		return sinks.Ack{}, fmt.Errorf("publishing %s: %w", m.Topic, sinks.ErrClosed)
@@ -94,67 +105,12 @@ func (s *Sink) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, error)
 	}
 	msg := &nats.Msg{Subject: m.Topic, Data: m.Body, Header: headers(m, s.cfg.Stream)}
 	ack, err := s.publish(ctx, msg)
-	if errors.Is(err, jetstream.ErrNoStreamResponse) && s.nc.IsConnected() {
-		// Nothing captures the subject: the stream may be gone (deleted,
-		// or the server restarted with an empty store). Create it again
-		// and try once more within the same deadline.
-		if _, ierr := s.streamInfo(ctx); errors.Is(ierr, jetstream.ErrStreamNotFound) {
-			if rerr := s.recreateStream(ctx); rerr == nil {
-				ack, err = s.publish(ctx, msg)
-			}
-		}
-	}
 	s.observe(ctx, err)
 	if err != nil {
 		return sinks.Ack{}, s.classify(m.Topic, err)
 	}
 	s.seen.add(m.ID)
 	return ack, nil
-}
-
-// publish sends msg, whose headers already carry Nats-Msg-Id and
-// Nats-Expected-Stream, and waits for its ack, or for the server's word
-// that the credentials may not publish to its subject.
-func (s *Sink) publish(ctx context.Context, msg *nats.Msg) (sinks.Ack, error) {
-	// Taken before sending, so a denial of this message cannot come
-	// before it.
-	epoch := s.denied.epoch()
-	sent := epoch.seq
-	future, err := s.js.PublishMsgAsync(msg)
-	if err != nil {
-		return sinks.Ack{}, err
-	}
-	s.faults.started()
-	acked := false
-	defer func() { s.faults.finished(acked) }()
-	for {
-		select {
-		case ack := <-future.Ok():
-			acked = true
-			return sinks.Ack{Duplicate: ack.Duplicate}, nil
-		case err := <-future.Err():
-			return sinks.Ack{}, err
-		case <-ctx.Done():
-			// The message may still be stored; a retry carries the same
-			// Nats-Msg-Id and is dropped as a duplicate.
-			return sinks.Ack{}, fmt.Errorf("no ack: %w", ctx.Err())
-		case <-epoch.done:
-			// Some subject was denied. The newest epoch is read after
-			// waking, so a denial after this look closes its channel.
-			epoch = s.denied.epoch()
-			if err := epoch.deniedAfter(msg.Subject, sent); err != nil {
-				select {
-				case ack := <-future.Ok():
-					// Stored after all: the denial was of an earlier
-					// publish, before an operator allowed the subject.
-					acked = true
-					return sinks.Ack{Duplicate: ack.Duplicate}, nil
-				default:
-					return sinks.Ack{}, err
-				}
-			}
-		}
-	}
 }
 
 func (s *Sink) classify(topic string, err error) error { return classifyPublish(topic, err) }

@@ -11,7 +11,10 @@ import (
 // acknowledged them, by its creation time. A duplicate answer from seen is
 // true only while that stream still holds them: a stream created again
 // (deleted, or a server back with an empty store) holds none, and the
-// client may not even have noticed the server went away.
+// client may not even have noticed the server went away. A replicated
+// stream keeps its creation time when it changes leader (the cluster's
+// assignment holds it; TestClusterLeaderKill checks), so an election
+// forgets nothing.
 type window struct {
 	// created is the stream's creation time in Unix nanoseconds; 0 when
 	// unknown.
@@ -35,9 +38,14 @@ func (s *Sink) rememberedDuplicate(ctx context.Context, id string) bool {
 	if !s.seen.has(id) {
 		return false
 	}
+	// Bounded on its own: during a leader election nobody answers, and
+	// the publish that follows must keep the rest of ctx.
+	ctx, cancel := context.WithTimeout(ctx, streamCheckTimeout)
+	defer cancel()
 	info, err := s.streamInfo(ctx)
 	if err != nil {
-		// Away or gone: the publish finds out, and heals what it can.
+		// Away, gone or electing a leader: the publish finds out, and
+		// heals what it can.
 		return false
 	}
 	s.confirmWindow(info)

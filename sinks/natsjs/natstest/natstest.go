@@ -1,5 +1,7 @@
 // Package natstest runs real JetStream servers for tests: in process, on a
-// free port, storing under the test's temporary directory.
+// free port, storing under the test's temporary directory (Start); or a
+// cluster of nats-server processes a test can kill and restart
+// (StartCluster, on Linux).
 package natstest
 
 import (
