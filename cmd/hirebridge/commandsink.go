@@ -16,8 +16,7 @@ import (
 // error: the command's summary is its output. closeSink flushes and
 // releases it.
 func openCommandSink(ctx context.Context, cfg config.Config) (sink sinks.Sink, where string, closeSink func(), err error) {
-	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	sink, where, release, err := connect.ServiceBroker(ctx, cfg, log)
+	sink, where, release, err := connect.ServiceBroker(ctx, cfg, commandLog())
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -27,4 +26,12 @@ func openCommandSink(ctx context.Context, cfg config.Config) (sink sinks.Sink, w
 		_ = sink.Close(cctx)
 		release()
 	}, nil
+}
+
+// commandLog is the log of a command's library code, for people on
+// standard error: warnings and errors only, since the command's summary is
+// its output (the spool's refused or quarantined records, a damaged file
+// moved aside).
+func commandLog() zerolog.Logger {
+	return zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
 }
