@@ -87,18 +87,18 @@ func TestMetrics(t *testing.T) {
 		labels map[string]string
 		want   float64
 	}{
-		{"hirebridge_events_total", map[string]string{"type": "applicant_applied", "outcome": "published"}, 1},
-		{"hirebridge_events_total", map[string]string{"type": "applicant_applied", "outcome": "duplicate"}, 1},
+		{"hirebridge_events_total", map[string]string{"source": DefaultSourceName, "type": "applicant_applied", "outcome": "published"}, 1},
+		{"hirebridge_events_total", map[string]string{"source": DefaultSourceName, "type": "applicant_applied", "outcome": "duplicate"}, 1},
 		// Undocumented types share one label value, so senders cannot grow
 		// the series.
-		{"hirebridge_events_total", map[string]string{"type": "other", "outcome": "published"}, 1},
-		{"hirebridge_events_total", map[string]string{"type": "job_added", "outcome": "rejected"}, 1},
+		{"hirebridge_events_total", map[string]string{"source": DefaultSourceName, "type": "other", "outcome": "published"}, 1},
+		{"hirebridge_events_total", map[string]string{"source": DefaultSourceName, "type": "job_added", "outcome": "rejected"}, 1},
 		{"hirebridge_http_responses_total", map[string]string{"code": "200"}, 3},
 		{"hirebridge_http_responses_total", map[string]string{"code": "422"}, 1},
 		{"hirebridge_http_responses_total", map[string]string{"code": "400"}, 1},
 		{"hirebridge_http_responses_total", map[string]string{"code": "401"}, 1},
-		{"hirebridge_dead_letters_total", map[string]string{"reason": "schema_violation", "stored": "true"}, 1},
-		{"hirebridge_dead_letters_total", map[string]string{"reason": "not_an_object", "stored": "true"}, 1},
+		{"hirebridge_dead_letters_total", map[string]string{"source": DefaultSourceName, "reason": "schema_violation", "stored": "true"}, 1},
+		{"hirebridge_dead_letters_total", map[string]string{"source": DefaultSourceName, "reason": "not_an_object", "stored": "true"}, 1},
 	} {
 		m := find(t, families, c.family, c.labels)
 		if m == nil {

@@ -131,10 +131,10 @@ func TestSenderGoneWhilePublishing(t *testing.T) {
 		t.Fatalf("status %d, want 503", rec.Code)
 	}
 	families := h.metrics(t)
-	if m := find(t, families, "hirebridge_events_total", map[string]string{"type": "job_added", "outcome": "abandoned"}); m != nil && m.GetCounter().GetValue() != 1 {
+	if m := find(t, families, "hirebridge_events_total", map[string]string{"source": DefaultSourceName, "type": "job_added", "outcome": "abandoned"}); m != nil && m.GetCounter().GetValue() != 1 {
 		t.Errorf("abandoned events counted %v, want 1", m.GetCounter().GetValue())
 	}
-	if m := findOptional(families, "hirebridge_events_total", map[string]string{"type": "job_added", "outcome": "unavailable"}); m != nil {
+	if m := findOptional(families, "hirebridge_events_total", map[string]string{"source": DefaultSourceName, "type": "job_added", "outcome": "unavailable"}); m != nil {
 		t.Errorf("a sender hanging up counted as the broker's failure: %v", m)
 	}
 }

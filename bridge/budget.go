@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -30,6 +31,9 @@ var (
 	// errBeyondBudget means this one request needs more than the whole
 	// budget: it can never be served, so it is not worth a retry.
 	errBeyondBudget = errors.New("the request needs more memory than the whole budget for requests in progress")
+	// errOverShare means the request's source holds its share of the
+	// budget while other sources send: a 503 like errOverBudget, at once.
+	errOverShare = fmt.Errorf("%w: this source holds its share of it while other sources are sending", errOverBudget)
 )
 
 func newMemoryBudget(total int64, wait time.Duration) *memoryBudget {
@@ -39,14 +43,18 @@ func newMemoryBudget(total int64, wait time.Duration) *memoryBudget {
 // reservation is what one request holds of the budget. It is used by one
 // goroutine at a time.
 type reservation struct {
-	budget   *memoryBudget
+	budget *memoryBudget
+	// fair, when not nil, holds the request's source (source) to its
+	// share of the budget.
+	fair     *fairShare
+	source   int
 	ctx      context.Context
 	held     int64
 	waitLeft time.Duration
 }
 
-func (b *memoryBudget) reserve(ctx context.Context) *reservation {
-	return &reservation{budget: b, ctx: ctx, waitLeft: b.wait}
+func (b *memoryBudget) reserve(ctx context.Context, fair *fairShare, source int) *reservation {
+	return &reservation{budget: b, ctx: ctx, waitLeft: b.wait, fair: fair, source: source}
 }
 
 // grow takes n more bytes, at once when they are free, or after waiting
@@ -58,11 +66,15 @@ func (r *reservation) grow(n int64) error {
 	if r.held+n > r.budget.total {
 		return errBeyondBudget
 	}
+	if r.fair != nil && !r.fair.takeBytes(r.source, n, r.budget.total) {
+		return errOverShare
+	}
 	if r.budget.sem.TryAcquire(n) {
 		r.held += n
 		return nil
 	}
 	if r.waitLeft <= 0 {
+		r.unshare(n)
 		return errOverBudget
 	}
 	start := time.Now()
@@ -71,6 +83,7 @@ func (r *reservation) grow(n int64) error {
 	cancel()
 	r.waitLeft -= time.Since(start)
 	if err != nil {
+		r.unshare(n)
 		return errOverBudget
 	}
 	r.held += n
@@ -81,6 +94,14 @@ func (r *reservation) grow(n int64) error {
 func (r *reservation) release() {
 	if r.held > 0 {
 		r.budget.sem.Release(r.held)
+		r.unshare(r.held)
 		r.held = 0
+	}
+}
+
+// unshare gives back n bytes of the source's share.
+func (r *reservation) unshare(n int64) {
+	if r.fair != nil {
+		r.fair.releaseBytes(r.source, n)
 	}
 }

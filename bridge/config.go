@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,9 +12,16 @@ import (
 // Config is what the webhook handler needs to know. The env tags name each
 // setting's variable (under the binary's prefix) and hold its default.
 type Config struct {
-	// Token is the shared secret Hirempire presents in the registered URL.
-	// The binary draws one at random when none is set.
+	// Token is the shared secret Hirempire presents in the registered URL:
+	// several, comma-separated, are all valid at once, so a token is
+	// rotated without a window of 401s. The binary draws one at random
+	// when none is set (and no Sources are given).
 	Token string `env:"WEBHOOK_TOKEN" secret:"true"`
+	// Sources, when given, take the place of Token, Source and Strict:
+	// each source has tokens of its own, and its messages carry its name
+	// and CloudEvents source. The binary reads them from
+	// HIREBRIDGE_SOURCES_FILE.
+	Sources []Source
 	// MaxBodyBytes bounds the body read, and so the memory per request.
 	MaxBodyBytes int64 `env:"MAX_BODY_BYTES" envDefault:"1048576"`
 	// Prefix starts every topic: <prefix>.<event> and <prefix>.dlq. The
@@ -44,11 +52,14 @@ func (c Config) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return sinks.FieldErrorf("bridge", field, format, args...)
 	}
+	if len(c.Sources) > 0 {
+		if err := ValidateSources(c.Sources); err != nil {
+			return bad("Sources", "%v", err)
+		}
+	} else if err := validTokens(c.Token); err != nil {
+		return bad("Token", "%v", err)
+	}
 	switch {
-	case len(c.Token) < 16:
-		return bad("Token", "must be at least 16 characters")
-	case strings.ContainsAny(c.Token, "/?#& "):
-		return bad("Token", "must not contain /, ?, #, & or spaces, since it goes in a URL")
 	case c.MaxBodyBytes <= 0:
 		return bad("MaxBodyBytes", "must be positive, got %d", c.MaxBodyBytes)
 	case !validPrefix(c.Prefix):
@@ -69,6 +80,29 @@ func (c Config) Validate() error {
 		// buffer doubles, and decoding it more: below four times, bodies
 		// near the limit could never be served.
 		return bad("RequestMemory", "must be at least 4 times the body limit (%d), got %d", 4*c.MaxBodyBytes, c.RequestMemory)
+	}
+	return nil
+}
+
+// validTokens checks a comma-separated list of tokens, naming a bad one
+// by its position, never by its value.
+func validTokens(list string) error {
+	tokens := SplitTokens(list)
+	if len(tokens) == 0 {
+		return fmt.Errorf("must hold at least one token")
+	}
+	seen := map[string]bool{}
+	for i, t := range tokens {
+		if err := validToken(t); err != nil {
+			if len(tokens) == 1 {
+				return err
+			}
+			return fmt.Errorf("token %d %v", i+1, err)
+		}
+		if seen[t] {
+			return fmt.Errorf("token %d is given twice", i+1)
+		}
+		seen[t] = true
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -25,11 +27,16 @@ type Handler struct {
 	// can send them, and each must stay cheap. Every 401 is still counted
 	// on /metrics.
 	unauthorizedLog zerolog.Logger
-	tokens          tokenChecker
-	slots           chan struct{}
-	budget          *memoryBudget
-	bodies          bodyPool
-	dlq             string
+	// sources is swapped whole by SetSources; the request path loads it
+	// and takes no lock.
+	sources atomic.Pointer[sourceSet]
+	slots   chan struct{}
+	// unshared turns the fair share off: tests show with it what the
+	// share prevents.
+	unshared bool
+	budget   *memoryBudget
+	bodies   bodyPool
+	dlq      string
 }
 
 // unauthorizedLogBurst is how many 401 lines are logged per second.
@@ -38,17 +45,30 @@ const unauthorizedLogBurst = 5
 // NewHandler returns the webhook handler. Mount it with Mount so the token
 // path segment is recognized.
 func NewHandler(cfg Config, sink sinks.Sink, log zerolog.Logger, metrics *Metrics) *Handler {
-	return &Handler{
+	h := &Handler{
 		cfg:             cfg,
 		sink:            sink,
 		log:             log,
 		metrics:         metrics,
 		unauthorizedLog: log.Sample(&zerolog.BurstSampler{Burst: unauthorizedLogBurst, Period: time.Second}),
-		tokens:          newTokenChecker(cfg.Token),
 		slots:           make(chan struct{}, cfg.MaxConcurrent),
 		budget:          newMemoryBudget(cfg.RequestMemory, budgetWait),
 		dlq:             events.DeadLetterSubject(cfg.Prefix),
 	}
+	h.sources.Store(newSourceSet(cfg.SourceList()))
+	return h
+}
+
+// SetSources replaces the sources, and so the tokens, at once: a request
+// already past its token check finishes as the source it was; the next
+// one is checked against srcs. Sources that do not validate are refused
+// and the current ones kept.
+func (h *Handler) SetSources(srcs []Source) error {
+	if err := ValidateSources(srcs); err != nil {
+		return err
+	}
+	h.sources.Store(newSourceSet(slices.Clone(srcs)))
+	return nil
 }
 
 // Mount registers h on mux at path and path/{token}, for every method (405
@@ -116,7 +136,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 		w.Header().Set("Allow", http.MethodPost)
 		return h.fail(w, http.StatusMethodNotAllowed, codeMethod, fmt.Sprintf("%s is not allowed; Hirempire webhooks are POSTed", r.Method))
 	}
-	if !h.tokens.authorized(r) {
+	set := h.sources.Load()
+	idx := set.tokens.source(r)
+	if idx < 0 {
 		// Closed after the answer: a client without the token has nothing
 		// to send next, and a kept-alive connection of one would hold a
 		// goroutine and buffers for the idle timeout, free to flood.
@@ -132,7 +154,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 		w.Header().Set("Accept-Encoding", acceptedEncodings)
 		return h.fail(w, http.StatusUnsupportedMediaType, codeUnsupportedEncoding, err.Error())
 	}
-	res := h.budget.reserve(r.Context())
+	fair := set.fair
+	if h.unshared || len(set.sources) == 1 {
+		fair = nil // one source has everything to itself
+	} else {
+		fair.seen(idx, time.Now().UnixNano())
+	}
+	res := h.budget.reserve(r.Context(), fair, idx)
 	defer res.release()
 	buf, err := h.bodies.readBody(w, r, h.cfg.MaxBodyBytes, res, coding)
 	if err != nil {
@@ -143,6 +171,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 
 	// The slot is taken once the body is in: senders still uploading hold
 	// connections and their bytes, never the capacity of fast ones.
+	if fair != nil {
+		if !fair.takeSlot(idx, h.cfg.MaxConcurrent) {
+			writeUnavailable(w, h.cfg.RetryAfter, codeOverloaded, "this source holds its share of the requests in progress while other sources are sending")
+			return outcome{status: http.StatusServiceUnavailable, code: codeOverloaded}
+		}
+		defer fair.releaseSlot(idx)
+	}
 	select {
 	case h.slots <- struct{}{}:
 		defer func() { <-h.slots }()
@@ -153,7 +188,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	h.metrics.inFlight.Inc()
 	defer h.metrics.inFlight.Dec()
 
-	o, err := schema.IngestMetered(body, schema.Options{Strict: h.cfg.Strict}, res.grow)
+	src := sourceOf{set, idx}
+	o, err := schema.IngestMetered(body, schema.Options{Strict: src.Strict()}, res.grow)
 	switch {
 	case err != nil:
 		return h.overBudget(w, err)
@@ -161,45 +197,45 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) outcome {
 		writeChallenge(w, o.Challenge)
 		return outcome{status: http.StatusOK, event: "challenge"}
 	case o.Rejection != nil && o.Rejection.Malformed():
-		return h.reject(w, r, http.StatusBadRequest, o.Rejection, body, "")
+		return h.reject(w, r, src, http.StatusBadRequest, o.Rejection, body, "")
 	case o.Rejection != nil:
-		return h.reject(w, r, http.StatusUnprocessableEntity, o.Rejection, body, o.Rejection.Event)
+		return h.reject(w, r, src, http.StatusUnprocessableEntity, o.Rejection, body, o.Rejection.Event)
 	}
 	ev := o.Event
-	return h.publish(w, r, ev)
+	return h.publish(w, r, src, ev)
 }
 
-func (h *Handler) publish(w http.ResponseWriter, r *http.Request, ev *schema.Event) outcome {
-	msg := h.cfg.EventMessage(ev, traceHeaders(r))
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request, src sourceOf, ev *schema.Event) outcome {
+	msg := h.cfg.eventMessage(ev, src.EventSource(), append(traceHeaders(r), src.header()))
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	ack, err := h.sink.Publish(ctx, msg)
 	cancel()
 	o := outcome{event: ev.Name, id: ev.ID}
 	switch {
 	case err == nil && ack.Spooled:
-		h.metrics.event(ev.Name, outcomeSpooled)
+		h.metrics.event(src.Name(), ev.Name, outcomeSpooled)
 		writeOutcome(w, http.StatusAccepted, outcomeSpooled, ev.ID)
 		o.status, o.result = http.StatusAccepted, outcomeSpooled
 	case err == nil && ack.Duplicate:
-		h.metrics.event(ev.Name, outcomeDuplicate)
+		h.metrics.event(src.Name(), ev.Name, outcomeDuplicate)
 		writeOutcome(w, http.StatusOK, outcomeDuplicate, ev.ID)
 		o.status, o.result = http.StatusOK, outcomeDuplicate
 	case err == nil:
-		h.metrics.event(ev.Name, outcomePublished)
+		h.metrics.event(src.Name(), ev.Name, outcomePublished)
 		writeOutcome(w, http.StatusOK, outcomePublished, ev.ID)
 		o.status, o.result = http.StatusOK, outcomePublished
 	case errors.Is(err, sinks.ErrTooLarge):
-		h.metrics.event(ev.Name, outcomeRejected)
+		h.metrics.event(src.Name(), ev.Name, outcomeRejected)
 		o.status, o.code, o.detail = http.StatusRequestEntityTooLarge, codeTooLarge, err.Error()
 		writeError(w, o.status, o.code, "the event is larger than the broker accepts")
 	case errors.Is(err, sinks.ErrRefused):
-		return h.undeliverable(w, r, ev.Name, msg, err)
+		return h.undeliverable(w, r, src, ev.Name, msg, err)
 	case r.Context().Err() != nil:
-		h.metrics.event(ev.Name, outcomeAbandoned)
+		h.metrics.event(src.Name(), ev.Name, outcomeAbandoned)
 		o.status, o.code, o.detail = http.StatusServiceUnavailable, codeAbandoned, "the sender hung up before the broker answered"
 		writeUnavailable(w, h.cfg.RetryAfter, o.code, o.detail)
 	default:
-		h.metrics.event(ev.Name, outcomeUnavailable)
+		h.metrics.event(src.Name(), ev.Name, outcomeUnavailable)
 		o.status, o.code, o.detail = http.StatusServiceUnavailable, codeUnavailable, err.Error()
 		writeUnavailable(w, h.cfg.RetryAfter, o.code, "the broker did not store the event; retry later")
 	}

@@ -83,19 +83,25 @@ type option func(*harnessOptions)
 
 func withConfig(f func(*Config)) option { return func(o *harnessOptions) { f(&o.cfg) } }
 
+// newHarnessConfig is the handler's configuration in a harness, before
+// its options.
+func newHarnessConfig() Config {
+	return Config{
+		Token:          testToken,
+		MaxBodyBytes:   1 << 20,
+		Prefix:         testPrefix,
+		Source:         testSource,
+		PublishTimeout: 5 * time.Second,
+		RetryAfter:     3 * time.Second,
+		MaxConcurrent:  64,
+		RequestMemory:  64 << 20,
+	}
+}
+
 func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
 	o := harnessOptions{
-		cfg: Config{
-			Token:          testToken,
-			MaxBodyBytes:   1 << 20,
-			Prefix:         testPrefix,
-			Source:         testSource,
-			PublishTimeout: 5 * time.Second,
-			RetryAfter:     3 * time.Second,
-			MaxConcurrent:  64,
-			RequestMemory:  64 << 20,
-		},
+		cfg:      newHarnessConfig(),
 		logLevel: zerolog.InfoLevel,
 	}
 	for _, opt := range opts {

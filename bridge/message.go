@@ -10,19 +10,26 @@ import (
 // under the prefix, its CloudEvents context and headers. The handler and
 // `hirebridge replay` both build messages here, so a replayed dead letter
 // is published exactly as if it had been accepted the first time.
-// trace holds the sender's trace context headers, if any.
-func (c Config) EventMessage(ev *schema.Event, trace []sinks.Header) *sinks.Message {
+// src is the event's source (see SourceNamed), trace the sender's trace
+// context headers, if any.
+func (c Config) EventMessage(ev *schema.Event, src Source, trace []sinks.Header) *sinks.Message {
+	return c.eventMessage(ev, src.EventSource, append(trace, sinks.Header{Name: events.HeaderSource, Value: src.Name}))
+}
+
+// eventMessage is the message of ev from the CloudEvents source
+// eventSource; headers are the trace context and the source's name.
+func (c Config) eventMessage(ev *schema.Event, eventSource string, headers []sinks.Header) *sinks.Message {
 	msg := &sinks.Message{
 		Topic: events.Subject(c.Prefix, ev.Name),
 		ID:    ev.ID,
 		Key:   ev.Key,
 		Body:  ev.Body,
 		Event: &sinks.CloudEvent{
-			Source:  c.Source,
+			Source:  eventSource,
 			Time:    ev.Time,
 			Subject: ev.Key,
 		},
-		Headers: trace,
+		Headers: headers,
 	}
 	if known, ok := documented[ev.Name]; ok {
 		msg.Event.Type, msg.Event.DataSchema = known.ceType, known.dataSchema

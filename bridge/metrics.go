@@ -37,16 +37,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return &Metrics{
 		events: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "hirebridge_events_total",
-			Help: "Webhook events by type and outcome (published, duplicate, spooled, rejected, unavailable, abandoned by the sender). Undocumented types count as type \"other\".",
-		}, []string{"type", "outcome"}),
+			Help: "Webhook events by source, type and outcome (published, duplicate, spooled, rejected, unavailable, abandoned by the sender). Undocumented types count as type \"other\".",
+		}, []string{"source", "type", "outcome"}),
 		responses: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "hirebridge_http_responses_total",
 			Help: "Webhook HTTP responses by status code.",
 		}, []string{"code"}),
 		deadLetters: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "hirebridge_dead_letters_total",
-			Help: "Rejected bodies sent to the dead-letter topic, by reason and whether the broker stored them.",
-		}, []string{"reason", "stored"}),
+			Help: "Rejected bodies sent to the dead-letter topic, by source, reason and whether the broker stored them.",
+		}, []string{"source", "reason", "stored"}),
 		inFlight: f.NewGauge(prometheus.GaugeOpts{
 			Name: "hirebridge_requests_in_flight",
 			Help: "Webhook requests being processed.",
@@ -63,8 +63,9 @@ func typeLabel(name string) string {
 	return "other"
 }
 
-func (m *Metrics) event(name, outcome string) {
-	m.events.WithLabelValues(typeLabel(name), outcome).Inc()
+// event counts an event of source, a name the sources file bounds.
+func (m *Metrics) event(source, name, outcome string) {
+	m.events.WithLabelValues(source, typeLabel(name), outcome).Inc()
 }
 
 func (m *Metrics) response(status int) {

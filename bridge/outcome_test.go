@@ -83,7 +83,7 @@ func TestPublishOutcomesBecomeAnswers(t *testing.T) {
 					t.Errorf("Retry-After %q, want 3", r.header.Get("Retry-After"))
 				}
 			}
-			if n := counterValue(t, metrics.events.WithLabelValues("job_added", c.outcome)); n != 1 {
+			if n := counterValue(t, metrics.events.WithLabelValues(DefaultSourceName, "job_added", c.outcome)); n != 1 {
 				t.Errorf("hirebridge_events_total{outcome=%q} = %v, want 1", c.outcome, n)
 			}
 		})

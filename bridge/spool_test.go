@@ -30,7 +30,7 @@ func TestSpooledIsAccepted(t *testing.T) {
 	if err := json.Unmarshal(r.body, &o); err != nil || o.Status != outcomeSpooled || published == nil || o.ID != published.ID {
 		t.Errorf("answer %s (%v), want status spooled and the event's id", r.body, err)
 	}
-	if n := counterValue(t, metrics.events.WithLabelValues("job_added", outcomeSpooled)); n != 1 {
+	if n := counterValue(t, metrics.events.WithLabelValues(DefaultSourceName, "job_added", outcomeSpooled)); n != 1 {
 		t.Errorf("hirebridge_events_total{outcome=spooled} = %v, want 1", n)
 	}
 }

@@ -24,20 +24,22 @@ const codeUndeliverable = "undeliverable"
 // (an event named event) on the dead letters, and answers 202 once they hold it. Only when the
 // dead letters refuse too is the answer a 503: nothing was stored, and the
 // sender's retry may find the deployment fixed.
-func (h *Handler) undeliverable(w http.ResponseWriter, r *http.Request, event string, msg *sinks.Message, cause error) outcome {
+func (h *Handler) undeliverable(w http.ResponseWriter, r *http.Request, src sourceOf, event string, msg *sinks.Message, cause error) outcome {
 	o := outcome{event: event, id: msg.ID, detail: cause.Error()}
 	dl := sinks.Undeliverable(msg, h.dlq, cause)
+	// As every dead letter does, beside the original's copy of it.
+	dl.Headers = append(dl.Headers, src.header())
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	_, err := h.sink.Publish(ctx, dl)
 	cancel()
-	h.metrics.deadLetters.WithLabelValues(events.ReasonUndeliverable, strconv.FormatBool(err == nil)).Inc()
+	h.metrics.deadLetters.WithLabelValues(src.Name(), events.ReasonUndeliverable, strconv.FormatBool(err == nil)).Inc()
 	if err == nil {
-		h.metrics.event(o.event, outcomeDeadLettered)
+		h.metrics.event(src.Name(), o.event, outcomeDeadLettered)
 		writeOutcome(w, http.StatusAccepted, outcomeDeadLettered, msg.ID)
 		o.status, o.result = http.StatusAccepted, outcomeDeadLettered
 		return o
 	}
-	h.metrics.event(o.event, outcomeUnavailable)
+	h.metrics.event(src.Name(), o.event, outcomeUnavailable)
 	o.status, o.code = http.StatusServiceUnavailable, codeUndeliverable
 	o.detail = errors.Join(cause, err).Error()
 	writeUnavailable(w, h.cfg.RetryAfter, codeUndeliverable,

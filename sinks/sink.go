@@ -37,6 +37,14 @@ type LivenessChecker interface {
 	Live() error
 }
 
+// Destinations is implemented by sinks that can list the subjects or
+// topics the broker already holds under their prefix, dead letters
+// included, so that what counts destinations (sinks/typecap) starts from
+// the broker's state rather than from nothing at every restart.
+type Destinations interface {
+	Destinations(ctx context.Context) ([]string, error)
+}
+
 // Ack is the broker's answer to a stored message.
 type Ack struct {
 	// Duplicate is true when the broker already held a message with the same

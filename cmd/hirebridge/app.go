@@ -17,6 +17,7 @@ import (
 	"github.com/hirebridge/hirebridge/internal/connlimit"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/instrumented"
+	"github.com/hirebridge/hirebridge/sinks/typecap"
 )
 
 // app is the wired service: the webhook and admin servers over one sink.
@@ -27,6 +28,10 @@ type app struct {
 	adminSrv *http.Server
 	// webConns and adminConns bound each listener's open connections.
 	webConns, adminConns *connlimit.Limiter
+	// handler takes the sources again when their file changes, and
+	// registry the watcher's metrics.
+	handler  *bridge.Handler
+	registry *prometheus.Registry
 }
 
 func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
@@ -36,7 +41,10 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
 	if c, ok := sink.(interface{ Collectors() []prometheus.Collector }); ok {
 		reg.MustRegister(c.Collectors()...)
 	}
-	wrapped := instrumented.Wrap(sink, cfg.Sink, instrumented.NewPublishLatency(reg))
+	// The cap on undocumented types stands in front of everything, the
+	// spool included: an event beyond it is refused before it is spooled.
+	capped := typecap.Wrap(sink, cfg.TypeCapConfig(log), typecap.NewMetrics(reg))
+	wrapped := instrumented.Wrap(capped, cfg.Sink, instrumented.NewPublishLatency(reg))
 	handler := bridge.NewHandler(cfg.Bridge, wrapped, log, bridge.NewMetrics(reg))
 	mux := http.NewServeMux()
 	handler.Mount(mux, cfg.WebhookPath)
@@ -51,6 +59,8 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
 	return &app{
 		sink:       wrapped,
 		admin:      admin,
+		handler:    handler,
+		registry:   reg,
 		webConns:   webConns,
 		adminConns: adminConns,
 		web: &http.Server{

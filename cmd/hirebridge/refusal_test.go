@@ -179,8 +179,8 @@ func TestRefusalsOnTheWebhook(t *testing.T) {
 	}
 	_, metrics := get(svc.admin + "/metrics")
 	for _, want := range []string{
-		`hirebridge_events_total{outcome="dead_lettered",type="other"} 2`,
-		`hirebridge_dead_letters_total{reason="undeliverable",stored="true"} 2`,
+		`hirebridge_events_total{outcome="dead_lettered",source="default",type="other"} 2`,
+		`hirebridge_dead_letters_total{reason="undeliverable",source="default",stored="true"} 2`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -53,7 +53,7 @@ func replayCommand(ctx context.Context, args []string, environ []string, stdout 
 	}
 	fmt.Fprintf(os.Stderr, "replaying %s %s\n", events.DeadLetterSubject(cfg.Bridge.Prefix), where)
 
-	sum, err := replay.New(broker, cfg.Bridge).Run(ctx, replay.Filter{Reason: *reason, Since: since}, *dryRun)
+	sum, err := replay.New(capReplay(cfg, broker), cfg.Bridge).Run(ctx, replay.Filter{Reason: *reason, Since: since}, *dryRun)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hirebridge/hirebridge/internal/config"
 	"github.com/hirebridge/hirebridge/internal/connect"
+	"github.com/hirebridge/hirebridge/internal/sources"
 )
 
 // serveCommand is `hirebridge serve`. listening, when not nil, is told the
@@ -59,6 +60,17 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 			log.Info().Msg("stopped")
 		}
 	}()
+
+	if cfg.SourcesFile != "" {
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		defer stopWatching()
+		if _, err := sources.Watch(watchCtx, sources.Options{
+			Path: cfg.SourcesFile, Defaults: cfg.SourceDefaults(), Apply: app.handler.SetSources,
+			Log: log.With().Str("component", "sources").Logger(), Registerer: app.registry,
+		}); err != nil {
+			return err
+		}
+	}
 
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- app.web.Serve(app.webConns.Listener(lns.web)) }()
@@ -119,6 +131,9 @@ func logWebhookURL(log zerolog.Logger, cfg config.Config, addr net.Addr) {
 	}
 	port := addr.(*net.TCPAddr).Port
 	token := "<HIREBRIDGE_WEBHOOK_TOKEN>"
+	if cfg.SourcesFile != "" {
+		token = "<a token of the source in HIREBRIDGE_SOURCES_FILE>"
+	}
 	if cfg.TokenGenerated {
 		token = cfg.Bridge.Token
 	}

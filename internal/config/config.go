@@ -19,6 +19,7 @@ import (
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/embedded"
 	"github.com/hirebridge/hirebridge/sinks/spool"
+	"github.com/hirebridge/hirebridge/sinks/typecap"
 )
 
 // Prefix starts every variable.
@@ -38,6 +39,9 @@ type Config struct {
 	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8080"`
 	AdminAddr   string `env:"ADMIN_ADDR" envDefault:"127.0.0.1:9090"`
 	WebhookPath string `env:"WEBHOOK_PATH" envDefault:"/webhooks/hirempire"`
+	// SourcesFile lists the sources and their tokens (package sources), in
+	// the place of WEBHOOK_TOKEN; it is read again when it changes.
+	SourcesFile string `env:"SOURCES_FILE"`
 	Sink        string `env:"SINK" envDefault:"nats"`
 	DataDir     string `env:"DATA_DIR" envDefault:"./data"`
 
@@ -68,6 +72,7 @@ type Config struct {
 	Embedded embedded.Config `envPrefix:"NATS_"`
 	Kafka    kafka.Config    `envPrefix:"KAFKA_"`
 	Spool    spool.Config
+	TypeCap  typecap.Config
 
 	// What Load tells from the variables beyond their values.
 
@@ -120,7 +125,13 @@ func load(environ []string) (Config, []error) {
 		cfg.Spool.Dir = filepath.Join(cfg.DataDir, "spool")
 		cfg.SpoolDirResolved = true
 	}
-	if cfg.Bridge.Token == "" {
+	if cfg.SourcesFile != "" {
+		if err := cfg.readSources(); err != nil {
+			// Alone: the token check behind it would only say the token
+			// is missing.
+			return cfg, []error{err}
+		}
+	} else if cfg.Bridge.Token == "" {
 		cfg.Bridge.Token = rand.Text()
 		cfg.TokenGenerated = true
 	}

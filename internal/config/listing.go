@@ -59,6 +59,9 @@ func (ch Checked) Print(w io.Writer) error {
 	if err := settings.Print(w, rows); err != nil {
 		return err
 	}
+	if err := c.printSources(w); err != nil {
+		return err
+	}
 	for _, p := range unnamed {
 		if _, err := io.WriteString(w, "PROBLEM: "+p+"\n"); err != nil {
 			return err

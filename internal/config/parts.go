@@ -11,6 +11,7 @@ import (
 	"github.com/hirebridge/hirebridge/sinks/kafka"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/spool"
+	"github.com/hirebridge/hirebridge/sinks/typecap"
 )
 
 // The parts' configurations: each part's own settings, and those the
@@ -51,4 +52,17 @@ func (c Config) SpoolConfig(log zerolog.Logger) spool.Config {
 	sc.Verify = sinks.HoldsItsBody
 	sc.Log = log.With().Str("component", "spool").Logger()
 	return sc
+}
+
+// TypeCapConfig is the cap on undocumented event types: the documented
+// types' destinations and the dead letters are never counted.
+func (c Config) TypeCapConfig(log zerolog.Logger) typecap.Config {
+	tc := c.TypeCap
+	for _, t := range schema.KnownTypes() {
+		tc.Exempt = append(tc.Exempt, events.Subject(c.Bridge.Prefix, t))
+	}
+	tc.Exempt = append(tc.Exempt, events.DeadLetterSubject(c.Bridge.Prefix))
+	tc.SeedTimeout = c.Bridge.PublishTimeout
+	tc.Log = log.With().Str("component", "typecap").Logger()
+	return tc
 }

@@ -20,6 +20,9 @@ func (c Config) MarshalZerologObject(e *zerolog.Event) {
 		}
 		e.Str(logKey(s.Var), s.Display())
 	}
+	if len(c.Bridge.Sources) > 0 {
+		e.Array("sources", sourcesLog(c.Bridge.Sources))
+	}
 	if auto := c.automatic(); len(auto) > 0 {
 		d := zerolog.Dict()
 		for _, name := range slices.Sorted(maps.Keys(auto)) {

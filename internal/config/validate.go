@@ -59,6 +59,7 @@ func (c *Config) Problems() []error {
 		}
 	}
 	part(c.Bridge.Validate())
+	part(c.TypeCap.Validate())
 	if c.Spool.On {
 		part(c.SpoolConfig(zerolog.Nop()).Validate())
 	}
@@ -78,7 +79,7 @@ func (c *Config) Problems() []error {
 // shared variable.
 func (c *Config) VarError(err error) error {
 	return settings.NameField(err, settings.Of(c, Prefix),
-		map[string]string{"bridge": "Bridge", "nats": "NATS", "kafka": "Kafka", "spool": "Spool"},
+		map[string]string{"bridge": "Bridge", "nats": "NATS", "kafka": "Kafka", "spool": "Spool", "typecap": "TypeCap"},
 		map[string]string{
 			"Prefix":      Prefix + "TOPIC_PREFIX",
 			"AckTimeout":  Prefix + "PUBLISH_TIMEOUT",

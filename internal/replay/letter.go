@@ -44,7 +44,9 @@ func (r *Replayer) prepare(st sinks.Stored) (*letter, *sinks.Message) {
 		key:  keyOf(st, id),
 		turn: -1,
 	}
-	out := schema.Ingest(st.Body, schema.Options{Strict: r.cfg.Strict})
+	// Taken as the source that sent it would take it now.
+	src := r.cfg.SourceNamed(st.Header(events.HeaderSource))
+	out := schema.Ingest(st.Body, schema.Options{Strict: src.Strict})
 	switch {
 	case out.Rejection != nil:
 		l.res.Outcome, l.res.RejectedAs, l.res.Detail = Rejected, string(out.Rejection.Reason), out.Rejection.Error()
@@ -57,7 +59,7 @@ func (r *Replayer) prepare(st sinks.Stored) (*letter, *sinks.Message) {
 	}
 	ev := out.Event
 	l.res.Event, l.res.EventID = ev.Name, ev.ID
-	msg := r.cfg.EventMessage(ev, bridge.StoredTrace(st))
+	msg := r.cfg.EventMessage(ev, src, bridge.StoredTrace(st))
 	if orig, ok := sinks.Original(st.Headers, st.Body); ok && orig.ID == ev.ID {
 		// An event the broker refused for good (undeliverable):
 		// published again as it was then, headers and all.

@@ -12,6 +12,14 @@ const (
 	// HeaderValidated is "false" on events of undocumented types: no
 	// schema vouched for them.
 	HeaderValidated = "hirebridge-validated"
+	// HeaderSource names the source an event came from (a Hirempire
+	// workspace, or a customer), decided by the token its webhook
+	// presented; "default" where HIREBRIDGE_WEBHOOK_TOKEN is the only
+	// source. Dead letters carry it too.
+	HeaderSource = "hirebridge-source"
+	// SourceNamePattern is what a source's name may be: a metric label and
+	// a header value that nothing has to escape.
+	SourceNamePattern = `^[a-z0-9][a-z0-9_-]{0,62}$`
 	// HeaderTraceParent and HeaderTraceState are the sender's W3C trace
 	// context, copied from the webhook request when it had one, so a
 	// consumer's span joins the sender's trace.
@@ -33,6 +41,9 @@ type Headers struct {
 	ContentType string
 	// Validated is "false" on events of undocumented types.
 	Validated string
+	// SourceName is hirebridge-source, the name of the source the webhook
+	// came from (not the CloudEvents source, which is Source).
+	SourceName string
 	// Reason and Detail say why a dead letter was rejected.
 	Reason, Detail string
 }
@@ -47,6 +58,7 @@ var (
 		Time: "ce-time", Subject: "ce-subject", DataContentType: "ce-datacontenttype", DataSchema: "ce-dataschema",
 		ContentType: "content-type",
 		Validated:   HeaderValidated, Reason: HeaderReason, Detail: HeaderDetail,
+		SourceName: HeaderSource,
 	}
 	// Kafka is the CloudEvents Kafka binding: ce_<attribute>, UTF-8 values;
 	// datacontenttype is content-type.
@@ -56,5 +68,6 @@ var (
 		Time: "ce_time", Subject: "ce_subject", DataContentType: "content-type", DataSchema: "ce_dataschema",
 		ContentType: "content-type",
 		Validated:   HeaderValidated, Reason: HeaderReason, Detail: HeaderDetail,
+		SourceName: HeaderSource,
 	}
 )

@@ -49,6 +49,13 @@ type Config struct {
 	// (replication.go). It is text so that empty and "0" differ: "0" is
 	// refused, as an explicit zero is for every other count.
 	ReplicationFactor string `env:"REPLICATION_FACTOR"`
+	// CreateTopics is "true" (or empty, as the zero Config has it) for
+	// topics created when missing, as the bridge always did, or "false"
+	// for clusters whose operators create every topic: the bridge then
+	// publishes to existing topics only, and refuses for good an event
+	// whose topic is missing (creation.go). Text, so that the zero Config
+	// keeps creating.
+	CreateTopics string `env:"CREATE_TOPICS" envDefault:"true"`
 
 	// BatchTimeout is the longest a record waits for others to share its
 	// produce request.
@@ -160,6 +167,9 @@ func (c Config) Validate() error {
 		return fieldErr("Partitions", "%d is not between 1 and %d", c.Partitions, 1<<20)
 	}
 	if _, err := c.replicationFactor(); err != nil {
+		return err
+	}
+	if _, err := c.createsTopics(); err != nil {
 		return err
 	}
 	for _, d := range []struct {

@@ -1,13 +1,28 @@
 package kafka
 
-import kafkago "github.com/segmentio/kafka-go"
+import (
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+)
 
 // InFlight is the number of records kafka-go is still working on,
 // including those whose callers stopped waiting.
 func (s *Sink) InFlight() int { return len(s.slots) }
 
 // WriterStats are the writer's counters since the previous call.
-func (s *Sink) WriterStats() kafkago.WriterStats { return s.writer.Stats() }
+func (s *Sink) WriterStats() kafkago.WriterStats { return s.writers.stats() }
+
+// Writers is the number of topics' writers open.
+func (s *Sink) Writers() int { return s.writers.count() }
+
+// SetWriterIdle sets how long a topic's writer stays open unused, for
+// sinks opened after, and returns a func restoring it.
+func SetWriterIdle(d time.Duration) func() {
+	was := writerIdle
+	writerIdle = d
+	return func() { writerIdle = was }
+}
 
 // Remembered is the number of ids in the dedup window.
 func (s *Sink) Remembered() int { return s.dedup.len() }
@@ -23,4 +38,8 @@ func (s *Sink) ReadBacks() (found, notFound int64) {
 }
 
 // RequiredAcks is what the writer asks every produce request to wait for.
-func (s *Sink) RequiredAcks() kafkago.RequiredAcks { return s.writer.RequiredAcks }
+func (s *Sink) RequiredAcks() kafkago.RequiredAcks {
+	w := s.writers.acquire("any")
+	defer s.writers.release(w)
+	return w.RequiredAcks
+}

@@ -138,7 +138,9 @@ func (s *Sink) fly(e *entry, o *op, r kafkago.Message, hasCE bool, deadline time
 		// WriteMessages "case <-done"). Without a deadline it returns
 		// when kafka-go is done with the record: one produce request,
 		// bounded by WriteTimeout, after the batches before it.
-		err := s.writer.WriteMessages(context.Background(), r)
+		w := s.writers.acquire(r.Topic)
+		err := w.WriteMessages(context.Background(), r)
+		s.writers.release(w)
 		how, cause := judge(err)
 		if how == notWritten && brokerTooLarge(cause) {
 			// The broker's limit is on the batch, which may have held
@@ -197,7 +199,7 @@ func (s *Sink) writeAlone(ctx context.Context, r kafkago.Message, p int) error {
 		Topic:        r.Topic,
 		Partition:    p,
 		RequiredAcks: kafkago.RequireAll,
-		Compression:  s.writer.Compression,
+		Compression:  s.codec,
 		Records: kafkago.NewRecordReader(kafkago.Record{
 			Time:    r.Time,
 			Key:     kafkago.NewBytes(r.Key),

@@ -2,8 +2,10 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,17 +85,50 @@ func (s *Sink) probe(ctx context.Context) error {
 	}
 	names := s.topics.checked()
 	start := s.startTopics()
+	var missing []string
 	for _, name := range start {
-		if !slices.Contains(names, name) {
+		switch {
+		case slices.Contains(names, name):
+		case !s.topics.create:
+			// Looked for, never created: found once an operator made it.
+			switch err := s.topics.ensure(ctx, name); {
+			case errors.Is(err, sinks.ErrRefused):
+				missing = append(missing, name)
+			case err != nil:
+				return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
+			}
+		default:
 			names = append(names, name)
 		}
 	}
 	// Only the start topics must be there: a topic of one other event
 	// type that the broker refuses must not keep the sink unready for
-	// every type.
+	// every type. With creation off, only the dead letters' topic: a
+	// documented type's missing topic costs its events a dead letter,
+	// not every event its answer.
 	required := func(name string) bool { return slices.Contains(start, name) }
+	if !s.topics.create {
+		required = func(name string) bool { return name == s.dlqTopic() }
+	}
 	if err := s.topics.verify(ctx, names, required); err != nil {
 		return fmt.Errorf("%w: %w", sinks.ErrUnavailable, err)
 	}
-	return nil
+	return missingTopics(missing, s.dlqTopic())
+}
+
+// missingTopics is readiness's answer while creation is off and start
+// topics are missing: unready without the dead letters' topic, since a
+// refused event could then be kept nowhere; degraded (still taking
+// traffic) without a documented type's, whose events go to the dead
+// letters until an operator creates it.
+func missingTopics(missing []string, dlq string) error {
+	switch {
+	case len(missing) == 0:
+		return nil
+	case slices.Contains(missing, dlq):
+		return fmt.Errorf("%w: the dead letters' topic %s does not exist, and HIREBRIDGE_KAFKA_CREATE_TOPICS is false: an operator must create it", sinks.ErrUnavailable, dlq)
+	}
+	return &sinks.DegradedError{Status: "topics_missing", Detail: fmt.Sprintf(
+		"topics %s do not exist, and HIREBRIDGE_KAFKA_CREATE_TOPICS is false: their events go to the dead letters until an operator creates them",
+		strings.Join(missing, ", "))}
 }

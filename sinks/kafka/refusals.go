@@ -100,6 +100,10 @@ var refusals = map[kafkago.Error]error{
 // too large as well: it is never sent.
 func permanence(err error) error {
 	err = recordErr(err)
+	if errors.Is(err, sinks.ErrRefused) {
+		// The sink's own refusal: a missing topic it may not create.
+		return sinks.ErrRefused
+	}
 	var tooLarge kafkago.MessageTooLargeError
 	if errors.As(err, &tooLarge) {
 		return sinks.ErrTooLarge

@@ -17,12 +17,15 @@ var (
 	_ sinks.ReadinessChecker = (*Sink)(nil)
 )
 
-// Sink publishes to Kafka through one kafka-go Writer shared by all
-// callers: each Publish writes one record and waits for that record's ack
-// while concurrent publishes share produce requests.
+// Sink publishes to Kafka through kafka-go Writers, one per topic shared by
+// all callers and closed once idle (writers.go): each Publish writes one
+// record and waits for that record's ack while concurrent publishes share
+// produce requests.
 type Sink struct {
-	cfg       Config
-	writer    *kafkago.Writer
+	cfg     Config
+	writers *writers
+	// codec is the writers' compression, for a record written alone.
+	codec     kafkago.Compression
 	transport *kafkago.Transport
 	client    *kafkago.Client
 	topics    *topics
@@ -69,7 +72,8 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 	dedup := newWindow(c.DedupSize, c.DedupAge)
 	s := &Sink{
 		cfg:       c,
-		writer:    c.writer(addr, transport, attempt, codec),
+		writers:   newWriters(func() *kafkago.Writer { return c.writer(addr, transport, attempt, codec) }),
+		codec:     codec,
 		transport: transport,
 		client:    client,
 		leaders:   &leaders{client: client},
@@ -102,17 +106,29 @@ func (s *Sink) makeTopics(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("kafka at %v: %w", s.cfg.Brokers, err)
 	}
-	s.topics = newTopics(s.client, s.cfg.Partitions, r, s.cfg.Log)
-	r.logTo(s.cfg.Log.Info().Int("partitions", s.cfg.Partitions)).
-		Msg("topics the bridge creates get these settings; existing topics are used as they are")
+	creates, _ := s.cfg.createsTopics()
+	s.topics = newTopics(s.client, s.cfg.Partitions, r, s.cfg.Log, creates)
+	if creates {
+		r.logTo(s.cfg.Log.Info().Int("partitions", s.cfg.Partitions)).
+			Msg("topics the bridge creates get these settings; existing topics are used as they are")
+	}
+	var missing []string
 	for _, name := range s.startTopics() {
 		err := s.topics.ensure(ctx, name)
+		if !creates && errors.Is(err, sinks.ErrRefused) {
+			missing = append(missing, name)
+			continue
+		}
 		if errors.Is(err, kafkago.InvalidReplicationFactor) {
 			return refusedReplication(ctx, s.client, r, err)
 		}
 		if err != nil {
 			return fmt.Errorf("kafka at %v: %w", s.cfg.Brokers, err)
 		}
+	}
+	if len(missing) > 0 {
+		s.cfg.Log.Warn().Strs("missing", missing).
+			Msg("HIREBRIDGE_KAFKA_CREATE_TOPICS is false and these topics do not exist: create them. Until then their events go to the dead letters, and readiness fails while the dead letters' topic is missing")
 	}
 	return nil
 }

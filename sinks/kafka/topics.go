@@ -24,6 +24,9 @@ type topics struct {
 	partitions  int
 	replication replication
 	log         zerolog.Logger
+	// create is false when an operator creates every topic
+	// (HIREBRIDGE_KAFKA_CREATE_TOPICS): a missing one is refused instead.
+	create bool
 
 	// checks lets concurrent first publishes to a new type wait for one
 	// check instead of racing to create the topic.
@@ -42,12 +45,13 @@ type topics struct {
 // the client's metadata cache is looked for again.
 const metadataPoll = 50 * time.Millisecond
 
-func newTopics(client *kafkago.Client, partitions int, r replication, log zerolog.Logger) *topics {
+func newTopics(client *kafkago.Client, partitions int, r replication, log zerolog.Logger, create bool) *topics {
 	return &topics{
 		client:      client,
 		partitions:  partitions,
 		replication: r,
 		log:         log,
+		create:      create,
 		exists:      make(map[string]bool),
 		missing:     make(map[string]bool),
 	}
@@ -116,6 +120,9 @@ func (t *topics) check(ctx context.Context, name string, missing bool) error {
 			t.noteExisting(name, p)
 			return nil
 		}
+	}
+	if !t.create {
+		return notCreated(name)
 	}
 	res, err := t.client.CreateTopics(ctx, &kafkago.CreateTopicsRequest{
 		Topics: []kafkago.TopicConfig{{

@@ -51,6 +51,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Where secrets and TLS material are mounted in the container. */}}
 {{- define "hirebridge.secretDir" -}}/var/run/secrets/hirebridge{{- end }}
+{{- define "hirebridge.sourcesDir" -}}/var/run/secrets/hirebridge-sources{{- end }}
 {{- define "hirebridge.natsTLSDir" -}}/var/run/secrets/hirebridge-nats-tls{{- end }}
 {{- define "hirebridge.kafkaTLSDir" -}}/var/run/secrets/hirebridge-kafka-tls{{- end }}
 {{- define "hirebridge.spoolDir" -}}/spool{{- end }}
@@ -96,6 +97,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
   "HIREBRIDGE_MAX_CONNECTIONS" (toString (int64 $c.maxConnections))
   "HIREBRIDGE_REQUEST_MEMORY_BYTES" (toString (int64 $c.requestMemoryBytes))
   "HIREBRIDGE_STRICT" (toString $c.strict)
+  "HIREBRIDGE_MAX_UNDOCUMENTED_TYPES" (toString (int64 $c.maxUndocumentedTypes))
   "HIREBRIDGE_SINK" $c.sink
   "HIREBRIDGE_TOPIC_PREFIX" $c.topicPrefix
   "HIREBRIDGE_EVENT_SOURCE" $c.eventSource
@@ -120,7 +122,10 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- end }}
 {{- $keys := include "hirebridge.secretKeys" . | fromYaml }}
 {{- $dir := include "hirebridge.secretDir" . }}
-{{- if $keys.webhookToken }}
+{{- if .Values.sources.existingSecret }}
+{{- /* The sources file lists the tokens; the service refuses both. */}}
+{{- $_ := set $env "HIREBRIDGE_SOURCES_FILE" (printf "%s/%s" (include "hirebridge.sourcesDir" .) .Values.sources.key) }}
+{{- else if $keys.webhookToken }}
 {{- $_ := set $env "HIREBRIDGE_WEBHOOK_TOKEN_FILE" (printf "%s/%s" $dir $keys.webhookToken) }}
 {{- end }}
 {{- if eq $c.sink "nats" }}
@@ -152,6 +157,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- $_ := set $env "HIREBRIDGE_KAFKA_BROKERS" $k.brokers }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_CLIENT_ID" $k.clientId }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_PARTITIONS" (toString (int $k.partitions)) }}
+{{- $_ := set $env "HIREBRIDGE_KAFKA_CREATE_TOPICS" (toString $k.createTopics) }}
 {{- if $k.replicationFactor }}{{- $_ := set $env "HIREBRIDGE_KAFKA_REPLICATION_FACTOR" (toString (int $k.replicationFactor)) }}{{- end }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_BATCH_TIMEOUT" $k.batchTimeout }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_COMPRESSION" $k.compression }}
@@ -199,7 +205,7 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- if lt (int64 $c.requestMemoryBytes) (mul 4 (int64 $c.maxBodyBytes)) }}
 {{- fail (printf "config.requestMemoryBytes (%d) must be at least 4 times config.maxBodyBytes (%d), or bodies near the limit could never be served" (int64 $c.requestMemoryBytes) (mul 4 (int64 $c.maxBodyBytes))) }}
 {{- end }}
-{{- if and .Values.secrets.existingSecret (not .Values.secrets.existingSecretKeys.webhookToken) }}
+{{- if and .Values.secrets.existingSecret (not .Values.secrets.existingSecretKeys.webhookToken) (not .Values.sources.existingSecret) }}
 {{- fail "secrets.existingSecretKeys.webhookToken must name the key of the webhook token in secrets.existingSecret" }}
 {{- end }}
 {{- if and (eq $c.sink "kafka") $c.kafka.saslMechanism (not $c.kafka.saslUsername) }}

@@ -108,6 +108,13 @@ spec:
           mountPath: {{ include "hirebridge.secretDir" . }}
           readOnly: true
         {{- end }}
+        {{- if .Values.sources.existingSecret }}
+        # A directory, not a subPath: Kubernetes swaps the ..data symlink
+        # when the Secret changes, and the bridge reads the file again.
+        - name: sources
+          mountPath: {{ include "hirebridge.sourcesDir" . }}
+          readOnly: true
+        {{- end }}
         {{- if $natsTLS }}
         - name: nats-tls
           mountPath: {{ include "hirebridge.natsTLSDir" . }}
@@ -145,6 +152,15 @@ spec:
           - key: {{ $key }}
             path: {{ $key }}
           {{- end }}
+    {{- end }}
+    {{- if .Values.sources.existingSecret }}
+    - name: sources
+      secret:
+        secretName: {{ .Values.sources.existingSecret }}
+        defaultMode: 0440
+        items:
+          - key: {{ .Values.sources.key }}
+            path: {{ .Values.sources.key }}
     {{- end }}
     {{- if $natsTLS }}
     - name: nats-tls

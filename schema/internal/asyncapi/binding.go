@@ -85,7 +85,7 @@ func (b binding) attributes(ceType obj, subject, dataSchema string) (obj, []stri
 	props := obj{}.
 		set(n.SpecVersion, obj{}.set("type", "string").set("const", events.SpecVersion).set("description", "CloudEvents specversion.")).
 		set(n.ID, obj{}.set("type", "string").set("pattern", "^[0-9a-f]{32}$").set("description", eventID)).
-		set(n.Source, str("CloudEvents source: HIREBRIDGE_EVENT_SOURCE, https://app.hirempire.com by default."+b.encoded)).
+		set(n.Source, str("CloudEvents source: the source's own in HIREBRIDGE_SOURCES_FILE, else HIREBRIDGE_EVENT_SOURCE, https://app.hirempire.com by default."+b.encoded)).
 		set(n.Type, ceType).
 		set(n.Time, obj{}.set("type", "string").set("format", "date-time").set("description", "CloudEvents time: the body's normalized timestamp, UTC with milliseconds.")).
 		set(n.Subject, str("CloudEvents subject, the entity key: "+subject+"."+b.encoded))
@@ -103,7 +103,15 @@ func (b binding) attributes(ceType obj, subject, dataSchema string) (obj, []stri
 	extra, extraNames := b.extra(eventID + " JetStream drops a copy within the stream's duplicate window.")
 	props = append(props, extra...)
 	required = append(required, extraNames...)
+	props = props.set(n.SourceName, sourceHeader())
+	required = append(required, n.SourceName)
 	return append(props, traceHeaders()...), required
+}
+
+// sourceHeader is on every message: events and dead letters alike.
+func sourceHeader() obj {
+	return obj{}.set("type", "string").set("pattern", events.SourceNamePattern).set("description",
+		"The source the webhook came from, decided by the token it presented: the name of its entry in HIREBRIDGE_SOURCES_FILE, or default with HIREBRIDGE_WEBHOOK_TOKEN.")
 }
 
 func traceHeaders() obj {
@@ -164,7 +172,8 @@ func (b binding) deadLetterMessage() obj {
 		set(events.HeaderOriginalTopic, str("On "+undeliverable+" only: the subject or topic the event was refused on. Every part of the refused message is kept likewise: "+
 			events.HeaderOriginalID+", "+events.HeaderOriginalKey+", "+events.HeaderOriginalAttributePrefix+"<attribute> and "+events.HeaderOriginalPrefix+"<header>, values percent-encoded as the CloudEvents NATS binding does; `hirebridge replay` publishes it again from them.")).
 		set(events.HeaderOriginalID, str("On "+undeliverable+" only: the refused event's id."))
-	required := []string{n.Reason, n.Detail, events.HeaderContentType}
+	props = props.set(n.SourceName, sourceHeader())
+	required := []string{n.Reason, n.Detail, events.HeaderContentType, n.SourceName}
 	extra, extraNames := b.extra(deadLetterIDPrefix() + " and the SHA-256 content id of the body: a sender's retries of the same rejected bytes are stored once within the duplicate window (" +
 		events.UndeliverableID("") + " and the event id for an event the broker refused).")
 	props = append(props, extra...)

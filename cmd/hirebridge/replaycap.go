@@ -1,0 +1,27 @@
+package main
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hirebridge/hirebridge/internal/config"
+	"github.com/hirebridge/hirebridge/internal/replay"
+	"github.com/hirebridge/hirebridge/sinks"
+	"github.com/hirebridge/hirebridge/sinks/typecap"
+)
+
+// cappedBroker is replay's broker behind the cap on undocumented types:
+// replaying what a sender's flood of new names left on the dead letters
+// must not create the destinations the cap refused. Beyond the cap, replay
+// leaves the dead letter (refused); once HIREBRIDGE_MAX_UNDOCUMENTED_TYPES
+// is raised, it publishes up to the new cap.
+type cappedBroker struct {
+	*typecap.Sink
+	sinks.Reader
+}
+
+func capReplay(cfg config.Config, b replay.Broker) replay.Broker {
+	return cappedBroker{
+		Sink:   typecap.Wrap(b, cfg.TypeCapConfig(commandLog()), typecap.NewMetrics(prometheus.NewRegistry())),
+		Reader: b,
+	}
+}

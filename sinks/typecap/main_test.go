@@ -1,0 +1,13 @@
+package typecap_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package when any goroutine outlives its tests: the
+// cap itself starts none.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
