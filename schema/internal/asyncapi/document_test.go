@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hirebridge/hirebridge/schema/internal/golden"
 
 	"go.yaml.in/yaml/v3"
 
@@ -39,7 +40,7 @@ func TestDocumentIsCurrent(t *testing.T) {
 		t.Fatalf("%v; generate it with: go generate ./schema/internal/asyncapi", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("schema/asyncapi.yaml is not what the catalog makes now; regenerate it with: go generate ./schema/internal/asyncapi\n%s", firstDifference(want, got))
+		t.Errorf("schema/asyncapi.yaml is not what the catalog makes now; regenerate it with: go generate ./schema/internal/asyncapi\n%s", golden.FirstDifference(want, got))
 	}
 }
 
@@ -54,26 +55,9 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	for range 5 {
 		again, err := Generate()
 		if err != nil || !bytes.Equal(again, first) {
-			t.Fatalf("a second run differs (%v):\n%s", err, firstDifference(first, again))
+			t.Fatalf("a second run differs (%v):\n%s", err, golden.FirstDifference(first, again))
 		}
 	}
-}
-
-func firstDifference(want, got []byte) string {
-	w, g := bytes.Split(want, []byte("\n")), bytes.Split(got, []byte("\n"))
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl []byte
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if !bytes.Equal(wl, gl) {
-			return fmt.Sprintf("line %d:\n committed: %s\n generated: %s", i+1, wl, gl)
-		}
-	}
-	return ""
 }
 
 // TestPayloadFiles: every payload the document takes from a file is there,

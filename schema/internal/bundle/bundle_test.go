@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hirebridge/hirebridge/schema/internal/golden"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hirebridge/hirebridge/schema"
@@ -70,7 +72,7 @@ func TestBundlesAreCurrent(t *testing.T) {
 			continue
 		}
 		if !bytes.Equal(got, b) {
-			t.Errorf("schema/schemas/%s/%s is not what the sources make now; %s\n%s", Dir, name, regenerate, firstDifference(got, b))
+			t.Errorf("schema/schemas/%s/%s is not what the sources make now; %s\n%s", Dir, name, regenerate, golden.FirstDifference(got, b))
 		}
 	}
 }
@@ -368,21 +370,4 @@ func read(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func firstDifference(got, want []byte) string {
-	g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl []byte
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if !bytes.Equal(gl, wl) {
-			return fmt.Sprintf("line %d:\n committed: %s\n generated: %s", i+1, gl, wl)
-		}
-	}
-	return ""
 }
