@@ -37,9 +37,14 @@ func (c Config) automatic() map[string]automaticValue {
 		out[Prefix+"WEBHOOK_TOKEN"] = automaticValue{"drawn at random at each start", "the webhook URL is logged", true}
 	}
 	if c.MaxConnections == 0 {
-		out[Prefix+"MAX_CONNECTIONS"] = automaticValue{value: "sized at start to the memory limit",
-			why: fmt.Sprintf("(limit − %sREQUEST_MEMORY_BYTES − %d MiB) / %d KiB, at most the open-file limit − %d",
-				Prefix, connectionsBaseline>>20, connectionMemory>>10, reservedFiles)}
+		// The limit in use depends on the process's memory limit, known
+		// only where the service runs: the rule, and what it gives in the
+		// chart's default container.
+		chart := AutomaticMaxConnections(chartMemoryLimit*9/10, c.Bridge.RequestMemory, 0)
+		out[Prefix+"MAX_CONNECTIONS"] = automaticValue{
+			value: fmt.Sprintf("(memory limit − %sREQUEST_MEMORY_BYTES − %d MiB) / %d KiB, at most the open-file limit − %d",
+				Prefix, connectionsBaseline>>20, connectionMemory>>10, reservedFiles),
+			why: fmt.Sprintf("%d in a %d MiB container", chart, chartMemoryLimit>>20)}
 	}
 	if c.SpoolDirResolved {
 		out[Prefix+"SPOOL_DIR"] = automaticValue{c.Spool.Dir, "under " + Prefix + "DATA_DIR", true}

@@ -48,7 +48,7 @@ type Config struct {
 	// MaxConnections bounds the webhook listener's open connections
 	// (package connlimit); 0 sizes it to the memory limit at start
 	// (AutomaticMaxConnections).
-	MaxConnections int `env:"MAX_CONNECTIONS" envDefault:"0" zero:"sized to the memory limit at start"`
+	MaxConnections int `env:"MAX_CONNECTIONS" envDefault:"0" zero:"sized at start to the memory limit"`
 
 	ReadHeaderTimeout time.Duration `env:"READ_HEADER_TIMEOUT" envDefault:"5s"`
 	ReadTimeout       time.Duration `env:"READ_TIMEOUT" envDefault:"30s"`

@@ -17,6 +17,9 @@ const (
 	// minConnections is the fewest the automatic limit gives, whatever the
 	// memory limit: a bridge must take some senders to be of use.
 	minConnections = 64
+	// chartMemoryLimit is the chart's default container memory limit, of
+	// which the service takes 90% as its GOMEMLIMIT.
+	chartMemoryLimit = 256 << 20
 )
 
 // AutomaticMaxConnections is the webhook connection limit when
