@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"net/url"
 	"sync/atomic"
 	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hirebridge/hirebridge/internal/benchcpu"
 )
@@ -36,26 +40,16 @@ func BenchmarkWebhook(b *testing.B) {
 	}
 
 	b.Run("handler", func(b *testing.B) {
-		h := newHarness(b, inProcess())
-		target := testPath + "/" + url.PathEscape(testToken)
-		all := bodies(b.N)
-		var next atomic.Int64
-		b.SetBytes(int64(len(example)))
-		b.ReportAllocs()
-		b.SetParallelism(8)
-		b.ResetTimer()
-		defer benchcpu.Report(b)()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				body := all[next.Add(1)-1]
-				rec := httptest.NewRecorder()
-				h.mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body)))
-				if rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte(`"published"`)) {
-					b.Errorf("%d %s", rec.Code, rec.Body)
-					return
-				}
-			}
-		})
+		benchHandler(b, newHarness(b, inProcess()), bodies(b.N), len(example))
+	})
+
+	// Tracing on: every request sampled, its server and producer spans
+	// through the SDK's batch processor to an exporter that drops them, so
+	// the figure is the bridge's and the SDK's cost, not a collector's.
+	b.Run("handler-traced", func(b *testing.B) {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+		b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+		benchHandler(b, newHarness(b, inProcess(), withTracing(tp)), bodies(b.N), len(example))
 	})
 
 	b.Run("http", func(b *testing.B) {
@@ -85,5 +79,28 @@ func BenchmarkWebhook(b *testing.B) {
 				}
 			}
 		})
+	})
+}
+
+// benchHandler posts bodies to h's handler without a socket, eight senders
+// per CPU.
+func benchHandler(b *testing.B, h *harness, all [][]byte, size int) {
+	target := testPath + "/" + url.PathEscape(testToken)
+	var next atomic.Int64
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	defer benchcpu.Report(b)()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			body := all[next.Add(1)-1]
+			rec := httptest.NewRecorder()
+			h.mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body)))
+			if rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte(`"published"`)) {
+				b.Errorf("%d %s", rec.Code, rec.Body)
+				return
+			}
+		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hirebridge/hirebridge/schema"
 	"github.com/hirebridge/hirebridge/schema/events"
@@ -37,6 +38,10 @@ type Handler struct {
 	budget   *memoryBudget
 	bodies   bodyPool
 	dlq      string
+	// tracer is nil when tracing is off: the request path then pays one
+	// nil check. route is the path pattern the server span is named by.
+	tracer trace.Tracer
+	route  string
 }
 
 // unauthorizedLogBurst is how many 401 lines are logged per second.
@@ -76,6 +81,7 @@ func (h *Handler) SetSources(srcs []Source) error {
 // URL registered with a trailing slash and the token elsewhere works, and
 // without a token it gets h's JSON 401 rather than the mux's plain 404.
 func (h *Handler) Mount(mux *http.ServeMux, path string) {
+	h.route = path + "/{token}"
 	mux.Handle(path, h)
 	mux.Handle(path+"/{$}", h)
 	mux.Handle(path+"/{token}", h)
@@ -104,6 +110,10 @@ type outcome struct {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	var span trace.Span
+	if h.tracer != nil {
+		r, span = h.startServerSpan(r)
+	}
 	o := h.serve(w, r)
 	h.metrics.response(o.status)
 	level := zerolog.InfoLevel
@@ -124,6 +134,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f[1] != "" {
 			e = e.Str(f[0], f[1])
 		}
+	}
+	if span != nil {
+		e = logTrace(e, span)
+		endServerSpan(span, o)
 	}
 	e.Msg("webhook")
 	if o.payloadDetail != "" {
@@ -243,7 +257,8 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, src sourceOf, 
 }
 
 // traceHeaders copies the sender's W3C trace context, so a consumer's span
-// joins the sender's trace.
+// joins the sender's trace. When tracing is on, the producer span
+// (sinks/traced) replaces them with its own, a child of the sender's.
 func traceHeaders(r *http.Request) []sinks.Header {
 	var hs []sinks.Header
 	if tp := r.Header.Get(events.HeaderTraceParent); tp != "" {

@@ -20,12 +20,14 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/instrumented"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
+	"github.com/hirebridge/hirebridge/sinks/traced"
 )
 
 const (
@@ -69,6 +71,8 @@ type harnessOptions struct {
 	// inProcess connects to the server without a socket, as the service
 	// does to its embedded server.
 	inProcess bool
+	// tracer, when set, wires tracing as the service does with it on.
+	tracer trace.TracerProvider
 }
 
 // inProcess: the sink reaches the test server as the service reaches its
@@ -80,6 +84,10 @@ func inProcess() option { return func(o *harnessOptions) { o.inProcess = true } 
 func withoutBroker() option { return func(o *harnessOptions) { o.noBroker = true } }
 
 type option func(*harnessOptions)
+
+// withTracing: the handler starts server spans of tp and the sink
+// producer spans, as the service wires them when tracing is on.
+func withTracing(tp trace.TracerProvider) option { return func(o *harnessOptions) { o.tracer = tp } }
 
 func withConfig(f func(*Config)) option { return func(o *harnessOptions) { f(&o.cfg) } }
 
@@ -155,10 +163,16 @@ func newHarness(t testing.TB, opts ...option) *harness {
 func newHarnessOver(t testing.TB, o harnessOptions, sink sinks.Sink, srv *natstest.Server) *harness {
 	t.Helper()
 	h := &harness{t: t, nats: srv, reg: prometheus.NewRegistry(), logs: &syncbuf.Buffer{}}
+	if o.tracer != nil {
+		sink = traced.Wrap(sink, "nats", o.tracer)
+	}
 	wrapped := instrumented.Wrap(sink, "nats", instrumented.NewPublishLatency(h.reg))
 	h.sink, h.cfg = wrapped, o.cfg
 	h.log = zerolog.New(h.logs).Level(o.logLevel).With().Timestamp().Logger()
 	h.handler = NewHandler(o.cfg, wrapped, h.log, NewMetrics(h.reg))
+	if o.tracer != nil {
+		h.handler.EnableTracing(o.tracer)
+	}
 	h.mux = http.NewServeMux()
 	h.handler.Mount(h.mux, testPath)
 	h.web = httptest.NewServer(h.mux)

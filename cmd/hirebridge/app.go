@@ -17,6 +17,7 @@ import (
 	"github.com/hirebridge/hirebridge/internal/connlimit"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/instrumented"
+	"github.com/hirebridge/hirebridge/sinks/traced"
 	"github.com/hirebridge/hirebridge/sinks/typecap"
 )
 
@@ -32,9 +33,13 @@ type app struct {
 	// registry the watcher's metrics.
 	handler  *bridge.Handler
 	registry *prometheus.Registry
+	// stopTracing flushes the spans still buffered, after the sink's last
+	// publishes ended theirs.
+	stopTracing func(context.Context) error
+	log         zerolog.Logger
 }
 
-func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
+func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger, tr tracer) *app {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// The spool's gauges, when it is on.
@@ -44,8 +49,16 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
 	// The cap on undocumented types stands in front of everything, the
 	// spool included: an event beyond it is refused before it is spooled.
 	capped := typecap.Wrap(sink, cfg.TypeCapConfig(log), typecap.NewMetrics(reg))
-	wrapped := instrumented.Wrap(capped, cfg.Sink, instrumented.NewPublishLatency(reg))
+	// Off, no span and no wrapper: the request path is as it was.
+	var published sinks.Sink = capped
+	if tr.provider != nil {
+		published = traced.Wrap(capped, cfg.Sink, tr.provider)
+	}
+	wrapped := instrumented.Wrap(published, cfg.Sink, instrumented.NewPublishLatency(reg))
 	handler := bridge.NewHandler(cfg.Bridge, wrapped, log, bridge.NewMetrics(reg))
+	if tr.provider != nil {
+		handler.EnableTracing(tr.provider)
+	}
 	mux := http.NewServeMux()
 	handler.Mount(mux, cfg.WebhookPath)
 	admin := bridge.NewAdmin(wrapped, reg)
@@ -57,12 +70,14 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger) *app {
 	webConns, adminConns := connectionLimits(cfg, reg, log)
 	errLog := zerologWriter{log}
 	return &app{
-		sink:       wrapped,
-		admin:      admin,
-		handler:    handler,
-		registry:   reg,
-		webConns:   webConns,
-		adminConns: adminConns,
+		stopTracing: tr.stop,
+		log:         log,
+		sink:        wrapped,
+		admin:       admin,
+		handler:     handler,
+		registry:    reg,
+		webConns:    webConns,
+		adminConns:  adminConns,
 		web: &http.Server{
 			ConnState:         webConns.ConnState,
 			Handler:           mux,
@@ -110,10 +125,19 @@ func (a *app) shutdown(cfg config.Config) error {
 	}
 	flush, cancel := context.WithTimeout(context.Background(), cfg.SinkCloseTimeout)
 	err = a.sink.Close(flush)
-	cancel()
 	if err != nil {
 		errs = append(errs, fmt.Errorf("flushing the sink (%sSINK_CLOSE_TIMEOUT %s): %w", config.Prefix, cfg.SinkCloseTimeout, err))
 	}
+	// The spans go last, within what is left of the sink's budget: the
+	// publishes that ended during the close have their spans ended too.
+	// Spans lost are no event lost, so a collector away is a warning, not
+	// a failed shutdown.
+	if a.stopTracing != nil {
+		if err := a.stopTracing(flush); err != nil {
+			a.log.Warn().Err(err).Msg("spans not flushed at shutdown")
+		}
+	}
+	cancel()
 	stop, cancel := context.WithTimeout(context.Background(), adminStopTimeout)
 	err = a.adminSrv.Shutdown(stop)
 	cancel()

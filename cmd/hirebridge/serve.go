@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hirebridge/hirebridge/internal/config"
 	"github.com/hirebridge/hirebridge/internal/connect"
 	"github.com/hirebridge/hirebridge/internal/sources"
+	"github.com/hirebridge/hirebridge/internal/tracing"
 )
 
 // serveCommand is `hirebridge serve`. listening, when not nil, is told the
@@ -25,7 +28,19 @@ func serveCommand(ctx context.Context, environ []string, stdout io.Writer, liste
 		return err
 	}
 	tuneGC()
-	return serve(ctx, cfg, config.Unknown(environ), stdout, listening)
+	// OTEL_* are read from environ, as HIREBRIDGE_* are: a test passes
+	// them without touching the process's environment.
+	tp, stopTracing, err := tracing.Setup(ctx, environ, versionString())
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	return serve(ctx, cfg, config.Unknown(environ), stdout, listening, tracer{tp, stopTracing})
+}
+
+// tracer is the tracing the OTEL_* variables set up: provider nil when off.
+type tracer struct {
+	provider trace.TracerProvider
+	stop     func(context.Context) error
 }
 
 // serve runs the receiver until ctx is cancelled (SIGTERM or SIGINT), then
@@ -33,28 +48,44 @@ func serveCommand(ctx context.Context, environ []string, stdout io.Writer, liste
 // stops, in-flight requests finish, the sink flushes. Whatever it opened is
 // closed on every path out, and every close error is reported. unknown are
 // the HIREBRIDGE_* variables nothing reads, warned of at start.
-func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, stdout io.Writer, listening func(web, admin net.Addr)) (err error) {
+func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, stdout io.Writer, listening func(web, admin net.Addr), tr tracer) (err error) {
 	log := newLogger(cfg, stdout)
+	// Flushed by app.shutdown when the service gets that far; on an early
+	// return there is nothing to flush, but the exporter still stops.
+	stopTracing := tr.stop
+	defer func() {
+		if stopTracing != nil {
+			_ = stopTracing(context.Background())
+		}
+	}()
 	if len(cfg.IgnoredVars) > 0 {
 		log.Warn().Strs("ignored", cfg.IgnoredVars).Str("sink", cfg.Sink).
 			Msg("these variables configure the other sink and are ignored")
 	}
 	logUnknownVars(log, unknown)
+	if tr.provider != nil {
+		// The exporter's failures (a collector away) as log lines of
+		// ours rather than the SDK's plain text on stderr.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			log.Warn().Err(err).Str("component", "tracing").Msg("exporting spans")
+		}))
+	}
 	log.Info().Str("version", versionString()).Object("config", &cfg).
 		Uint64("gc_percent", gcPercent()).Int64("memory_limit_bytes", debug.SetMemoryLimit(-1)).
-		Msg("starting")
+		Bool("tracing", tr.provider != nil).Msg("starting")
 
 	lns, err := listen(cfg)
 	if err != nil {
 		return err
 	}
 	defer lns.close()
-	sink, closeBroker, err := connect.Sink(ctx, cfg, log)
+	sink, closeBroker, err := connect.Sink(ctx, cfg, log, tr.provider)
 	if err != nil {
 		return err
 	}
 	defer closeBroker()
-	app := wire(cfg, sink, log)
+	app := wire(cfg, sink, log, tr)
+	stopTracing = nil
 	defer func() {
 		if err = errors.Join(err, app.shutdown(cfg)); err == nil {
 			log.Info().Msg("stopped")

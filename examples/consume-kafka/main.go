@@ -20,6 +20,10 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hirebridge/hirebridge/schema/events"
 )
@@ -109,7 +113,7 @@ func topics(prefix string) []string {
 // consume hands each event of the documented types to handle with its
 // ce_id, until ctx ends or handle fails. The group's offset is committed
 // only once an event is handled, so a restart reads it again.
-func consume(ctx context.Context, brokers []string, prefix, group string, handle func(id string, ev any) error) error {
+func consume(ctx context.Context, brokers []string, prefix, group string, handle func(ctx context.Context, id string, ev any) error) error {
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, GroupID: group, GroupTopics: topics(prefix)})
 	defer r.Close()
 	for {
@@ -126,8 +130,13 @@ func consume(ctx context.Context, brokers []string, prefix, group string, handle
 			// The bridge validated the body against the same schema, so
 			// this is a bug to look into, not a reason to stop the group.
 			log.Printf("%s@%d: %v", m.Topic, m.Offset, err)
-		} else if err := handle(headers[events.Kafka.ID], ev); err != nil {
-			return err
+		} else {
+			ctx, span := consumerSpan(ctx, m.Topic, func(k string) string { return headers[k] })
+			err := handle(ctx, headers[events.Kafka.ID], ev)
+			span.End()
+			if err != nil {
+				return err
+			}
 		}
 		// Committed even when ctx ended meanwhile: the event was handled.
 		if err := r.CommitMessages(context.WithoutCancel(ctx), m); err != nil {
@@ -141,9 +150,9 @@ func consume(ctx context.Context, brokers []string, prefix, group string, handle
 // window, or across its restarts). A service that must act once keeps the
 // ids it handled with what it did, in one transaction, rather than in
 // memory as here.
-func printer(w io.Writer) func(id string, ev any) error {
+func printer(w io.Writer) func(ctx context.Context, id string, ev any) error {
 	done := map[string]bool{}
-	return func(id string, ev any) error {
+	return func(_ context.Context, id string, ev any) error {
 		if done[id] {
 			return nil
 		}
@@ -158,4 +167,15 @@ func printer(w io.Writer) func(id string, ev any) error {
 		done[id] = true
 		return nil
 	}
+}
+
+// consumerSpan starts the span of handling one message, continuing the
+// trace of the message's traceparent: the bridge's producer span is its
+// parent. The tracer is the program's (otel.SetTracerProvider); without
+// one it is a no-op that still passes the trace context on in ctx.
+func consumerSpan(ctx context.Context, destination string, header func(string) string) (context.Context, trace.Span) {
+	carrier := propagation.MapCarrier{"traceparent": header("traceparent"), "tracestate": header("tracestate")}
+	ctx = propagation.TraceContext{}.Extract(ctx, carrier)
+	return otel.Tracer("consume-kafka").Start(ctx, "process "+destination, trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(attribute.String("messaging.system", "kafka"), attribute.String("messaging.destination.name", destination)))
 }

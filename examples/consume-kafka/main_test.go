@@ -30,12 +30,12 @@ func consumeUntil(t *testing.T, brokers []string, want int, out *bytes.Buffer) [
 	defer cancel()
 	print := printer(out)
 	var got []handled
-	err := consume(ctx, brokers, "hirempire", "example-kafka", func(id string, ev any) error {
+	err := consume(ctx, brokers, "hirempire", "example-kafka", func(ctx context.Context, id string, ev any) error {
 		got = append(got, handled{reflect.ValueOf(ev).Elem().FieldByName("Event").String(), fmt.Sprintf("%T", ev), id})
 		if len(got) == want {
 			cancel()
 		}
-		return print(id, ev)
+		return print(ctx, id, ev)
 	})
 	if len(got) < want {
 		t.Fatalf("the reader handled %d events, want %d: %+v (consume: %v)", len(got), want, got, err)

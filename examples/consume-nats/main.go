@@ -24,6 +24,10 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hirebridge/hirebridge/schema/events"
 )
@@ -93,7 +97,7 @@ func natsServer(getenv func(string) string) (url, from string) {
 // consume hands each event of the stream to handle with its ce-id, until
 // ctx ends. The durable consumer keeps its place across restarts, and an
 // event is acknowledged only once handled, so a crash redelivers it.
-func consume(ctx context.Context, nc *nats.Conn, stream, prefix, durable string, handle func(id string, ev any) error) error {
+func consume(ctx context.Context, nc *nats.Conn, stream, prefix, durable string, handle func(ctx context.Context, id string, ev any) error) error {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return err
@@ -126,7 +130,10 @@ func consume(ctx context.Context, nc *nats.Conn, stream, prefix, durable string,
 			// this is a bug to look into, not a reason to stop the stream.
 			log.Printf("%s: %v", msg.Subject(), err)
 		default:
-			if err := handle(msg.Headers().Get(events.NATS.ID), ev); err != nil {
+			ctx, span := consumerSpan(ctx, msg.Subject(), msg.Headers().Get)
+			err := handle(ctx, msg.Headers().Get(events.NATS.ID), ev)
+			span.End()
+			if err != nil {
 				_ = msg.Nak() // delivered again later
 				continue
 			}
@@ -139,9 +146,9 @@ func consume(ctx context.Context, nc *nats.Conn, stream, prefix, durable string,
 // re-sent event only within the stream's duplicate window; a service that
 // must act once keeps the ids it handled with what it did, in one
 // transaction, rather than in memory as here.
-func printer(w io.Writer) func(id string, ev any) error {
+func printer(w io.Writer) func(ctx context.Context, id string, ev any) error {
 	done := map[string]bool{}
-	return func(id string, ev any) error {
+	return func(_ context.Context, id string, ev any) error {
 		if done[id] {
 			return nil
 		}
@@ -156,4 +163,15 @@ func printer(w io.Writer) func(id string, ev any) error {
 		done[id] = true
 		return nil
 	}
+}
+
+// consumerSpan starts the span of handling one message, continuing the
+// trace of the message's traceparent: the bridge's producer span is its
+// parent. The tracer is the program's (otel.SetTracerProvider); without
+// one it is a no-op that still passes the trace context on in ctx.
+func consumerSpan(ctx context.Context, destination string, header func(string) string) (context.Context, trace.Span) {
+	carrier := propagation.MapCarrier{"traceparent": header("traceparent"), "tracestate": header("tracestate")}
+	ctx = propagation.TraceContext{}.Extract(ctx, carrier)
+	return otel.Tracer("consume-nats").Start(ctx, "process "+destination, trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", destination)))
 }

@@ -34,12 +34,12 @@ func consumeUntil(t *testing.T, nc *nats.Conn, stream, prefix string, want int, 
 	defer cancel()
 	print := printer(out)
 	var got []handled
-	err := consume(ctx, nc, stream, prefix, durable, func(id string, ev any) error {
+	err := consume(ctx, nc, stream, prefix, durable, func(ctx context.Context, id string, ev any) error {
 		got = append(got, handled{eventOf(ev), fmt.Sprintf("%T", ev), id})
 		if len(got) == want {
 			cancel()
 		}
-		return print(id, ev)
+		return print(ctx, id, ev)
 	})
 	if len(got) < want {
 		t.Fatalf("the consumer handled %d events, want %d: %+v (consume: %v)", len(got), want, got, err)

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hirebridge/hirebridge/internal/config"
 	"github.com/hirebridge/hirebridge/internal/datadir"
@@ -25,10 +26,11 @@ import (
 
 // Sink connects the configured sink, behind the spool when it is on. The
 // returned func releases what the sink itself does not own (the embedded
-// server, the data or spool directory's lock), after the sink closed.
-func Sink(ctx context.Context, cfg config.Config, log zerolog.Logger) (sinks.Sink, func(), error) {
+// server, the data or spool directory's lock), after the sink closed. tp,
+// nil when tracing is off, gives the spool its spans.
+func Sink(ctx context.Context, cfg config.Config, log zerolog.Logger, tp trace.TracerProvider) (sinks.Sink, func(), error) {
 	if cfg.Spool.On {
-		return openSpooled(ctx, cfg, log)
+		return openSpooled(ctx, cfg, log, tp)
 	}
 	return openBroker(ctx, cfg, log)
 }

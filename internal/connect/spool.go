@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hirebridge/hirebridge/internal/config"
 	"github.com/hirebridge/hirebridge/internal/datadir"
@@ -25,8 +26,9 @@ const brokerRetry = 2 * time.Second
 // spooled, so a restart during an outage keeps accepting events. A broker
 // that answers but is set up wrong still stops the start, as without a
 // spool.
-func openSpooled(ctx context.Context, cfg config.Config, log zerolog.Logger) (sinks.Sink, func(), error) {
+func openSpooled(ctx context.Context, cfg config.Config, log zerolog.Logger, tp trace.TracerProvider) (sinks.Sink, func(), error) {
 	sc := cfg.SpoolConfig(log)
+	sc.TracerProvider, sc.MessagingSystem = tp, cfg.Sink
 	lock, err := datadir.Take(sc.Dir, config.Prefix+"SPOOL_DIR", "spool directory")
 	if err != nil {
 		return nil, nil, err

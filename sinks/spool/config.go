@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hirebridge/hirebridge/sinks"
 )
@@ -40,6 +41,11 @@ type Config struct {
 	// published under that id. The record's checksum is checked either
 	// way.
 	Verify func(*sinks.Message) bool
+	// TracerProvider, when set, gives the spool's append and forwarding
+	// spans (tracing on); MessagingSystem is their messaging.system, nats
+	// or kafka.
+	TracerProvider  trace.TracerProvider
+	MessagingSystem string
 	// Log receives the spool's state changes: spooling started, drained,
 	// forwarding paused, records dead-lettered or quarantined. Never
 	// payloads.

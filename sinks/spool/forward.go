@@ -99,15 +99,27 @@ func (sp *Spool) check(e entry) (*sinks.Message, error) {
 // deliver publishes m until the broker stores it, or refuses it for good
 // and its dead letter is stored (or, refused too, it is quarantined); only
 // then is the record removed. It reports false when the spool stops.
-func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused *bool, retry *backoff.Backoff) bool {
+func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused *bool, retry *backoff.Backoff) (delivered bool) {
+	// One span for the delivery, its retries included: it ends once the
+	// record is settled, or with the error the spool stopped on. A dead
+	// letter and the byte count go by m as it was spooled.
+	ctx, span, out := sp.spans.startForward(ctx, m)
+	var last error
+	defer func() {
+		if delivered {
+			last = nil
+		}
+		endForward(span, last)
+	}()
 	for {
 		pctx, cancel := context.WithTimeout(ctx, sp.cfg.AckTimeout)
-		_, err := sp.inner.Publish(pctx, m)
+		_, err := sp.inner.Publish(pctx, out)
 		cancel()
 		forwarded := err == nil
 		if sinks.Permanent(err) {
 			err = sp.deadLetter(ctx, e, m, err)
 		}
+		last = err
 		if err == nil {
 			if *paused {
 				sp.cfg.Log.Info().Int64("events", sp.backlog.Load()).Msg("the broker takes events again; forwarding the spool")

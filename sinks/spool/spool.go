@@ -24,6 +24,7 @@ type Spool struct {
 	cfg   Config
 	inner sinks.Sink
 	store *store
+	spans spans
 
 	// backlog counts messages spooled or being spooled that the broker has
 	// not acknowledged yet. While it is above zero, new messages go to the
@@ -106,7 +107,8 @@ func open(cfg Config, inner sinks.Sink) (*Spool, error) {
 		return nil, err
 	}
 	sp := &Spool{cfg: cfg, inner: inner, store: st, recovery: rec, salvaged: &salvagedNotes{dir: cfg.Dir},
-		wake: make(chan struct{}, 1), stopping: make(chan struct{}), fwdDone: make(chan struct{})}
+		wake: make(chan struct{}, 1), stopping: make(chan struct{}), fwdDone: make(chan struct{}),
+		spans: newSpans(cfg.TracerProvider, cfg.MessagingSystem)}
 	sp.backlog.Store(st.count.Load())
 	sp.reserved.Store(st.bytes.Load())
 	return sp, nil
@@ -147,7 +149,10 @@ func (sp *Spool) Publish(ctx context.Context, m *sinks.Message) (sinks.Ack, erro
 		}
 		cause = err
 	}
-	if err := sp.append(ctx, m, cause); err != nil {
+	span := sp.spans.startAppend(ctx, m)
+	err := sp.append(ctx, m, cause)
+	endAppend(span, err)
+	if err != nil {
 		return sinks.Ack{}, err
 	}
 	return sinks.Ack{Spooled: true}, nil

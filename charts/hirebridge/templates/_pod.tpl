@@ -53,13 +53,22 @@ spec:
         - configMapRef:
             name: {{ include "hirebridge.fullname" . }}
       {{- $gomemlimit := include "hirebridge.gomemlimit" . }}
-      {{- if or $gomemlimit .Values.extraEnv }}
+      {{- if or $gomemlimit .Values.extraEnv .Values.tracing.endpoint }}
       env:
         {{- with $gomemlimit }}
         # 90% of resources.limits.memory: the Go heap stays under the
         # container's limit instead of growing into an OOM kill.
         - name: GOMEMLIMIT
           value: {{ . | quote }}
+        {{- end }}
+        {{- with .Values.tracing.endpoint }}
+        # Tracing on: the standard OpenTelemetry variables (docs/tracing.md).
+        - name: OTEL_EXPORTER_OTLP_ENDPOINT
+          value: {{ . | quote }}
+        - name: OTEL_EXPORTER_OTLP_PROTOCOL
+          value: {{ $.Values.tracing.protocol | quote }}
+        - name: OTEL_SERVICE_NAME
+          value: {{ $.Values.tracing.serviceName | quote }}
         {{- end }}
         {{- with .Values.extraEnv }}
         {{- toYaml . | nindent 8 }}
