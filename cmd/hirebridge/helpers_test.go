@@ -237,38 +237,55 @@ type storedMsg struct {
 }
 
 // readStream returns every message of the stream, read by a separate client
-// as a consumer would.
+// as a consumer would. On a cluster just restarted, a read can meet a
+// stream or consumer still changing leader ("no responders"): the whole
+// read is made again from the start, for up to a minute.
 func readStream(t testing.TB, url, stream string) []storedMsg {
 	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, err := readStreamOnce(url, stream)
+		if err == nil {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reading stream %s: %v", stream, err)
+		}
+		t.Logf("reading stream %s again from the start: %v", stream, err)
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func readStreamOnce(url, stream string) ([]storedMsg, error) {
 	nc, err := nats.Connect(url)
 	if err != nil {
-		t.Fatalf("connecting to %s: %v", url, err)
+		return nil, fmt.Errorf("connecting to %s: %w", url, err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := js.Stream(ctx, stream)
 	if err != nil {
-		t.Fatalf("stream %s: %v", stream, err)
+		return nil, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	want := st.CachedInfo().State.Msgs
 	if want == 0 {
-		return nil
+		return nil, nil
 	}
 	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var out []storedMsg
 	for uint64(len(out)) < want {
 		// Fetch waits for a full batch, so ask for no more than remain.
 		batch, err := cons.Fetch(int(min(want-uint64(len(out)), 500)), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		n := 0
 		for m := range batch.Messages() {
@@ -276,13 +293,13 @@ func readStream(t testing.TB, url, stream string) []storedMsg {
 			out = append(out, storedMsg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
 		}
 		if err := batch.Error(); err != nil {
-			t.Fatalf("reading the stream: %v", err)
+			return nil, fmt.Errorf("reading the stream: %w", err)
 		}
 		if n == 0 {
-			t.Fatalf("read %d of %d messages, then nothing more", len(out), want)
+			return nil, fmt.Errorf("read %d of %d messages, then nothing more", len(out), want)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // byID indexes messages by ce-id (dead letters by Nats-Msg-Id), counting

@@ -228,24 +228,41 @@ func checkOutcomes(t *testing.T, outcomes []outcome, stored map[string]int) {
 }
 
 // storedIDs counts each Nats-Msg-Id the stream holds, read through an
-// ordered consumer, as a consumer would.
+// ordered consumer, as a consumer would. Right after a restart the read
+// can meet a stream or consumer still changing leader ("no responders"):
+// the whole read is made again from the start, for up to a minute.
 func storedIDs(t *testing.T, js jetstream.JetStream, stream string) map[string]int {
 	t.Helper()
-	ctx := ctxFor(t, 60*time.Second)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ids, err := storedIDsOnce(t, js, stream)
+		if err == nil {
+			return ids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reading stream %s: %v", stream, err)
+		}
+		t.Logf("reading stream %s again from the start: %v", stream, err)
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func storedIDsOnce(t *testing.T, js jetstream.JetStream, stream string) (map[string]int, error) {
+	ctx := ctxFor(t, 30*time.Second)
 	st, err := js.Stream(ctx, stream)
 	if err != nil {
-		t.Fatalf("stream %s: %v", stream, err)
+		return nil, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	want := st.CachedInfo().State.Msgs
 	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ids := map[string]int{}
 	for read := uint64(0); read < want; {
 		batch, err := cons.Fetch(int(min(want-read, 1000)), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		n := 0
 		for m := range batch.Messages() {
@@ -253,12 +270,12 @@ func storedIDs(t *testing.T, js jetstream.JetStream, stream string) map[string]i
 			ids[m.Headers().Get(nats.MsgIdHdr)]++
 		}
 		if err := batch.Error(); err != nil {
-			t.Fatalf("reading the stream: %v", err)
+			return nil, fmt.Errorf("reading the stream: %w", err)
 		}
 		if n == 0 {
-			t.Fatalf("read %d of %d messages, then nothing more", read, want)
+			return nil, fmt.Errorf("read %d of %d messages, then nothing more", read, want)
 		}
 		read += uint64(n)
 	}
-	return ids
+	return ids, nil
 }
