@@ -31,6 +31,22 @@ func TestStartKafkaReplicationFactorAboveBrokers(t *testing.T) {
 	}
 }
 
+// With the spool on, the bridge starts while the broker is away and opens
+// it in the background; a factor the cluster refuses is no absence a wait
+// cures, so it stops the start the same way rather than being retried for
+// ever behind a ready bridge.
+func TestStartKafkaReplicationFactorAboveBrokersWithTheSpool(t *testing.T) {
+	t.Parallel()
+	cluster := kafkatest.StartBrokers(t, 3)
+	env := kafkaClusterEnv(t, cluster.Addrs())
+	env["HIREBRIDGE_KAFKA_REPLICATION_FACTOR"] = "4"
+	env["HIREBRIDGE_SPOOL"] = "true"
+	msg := startError(t, env)
+	if !strings.Contains(msg, "HIREBRIDGE_KAFKA_REPLICATION_FACTOR: 4 copies of each partition") {
+		t.Errorf("start error %q does not name the factor the cluster refused", msg)
+	}
+}
+
 // Zero is refused as a count; empty is the cluster's default.
 func TestStartKafkaReplicationFactorZero(t *testing.T) {
 	t.Parallel()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hirebridge/hirebridge/internal/config"
 	"github.com/hirebridge/hirebridge/internal/datadir"
+	"github.com/hirebridge/hirebridge/internal/settings"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/natsjs"
 	"github.com/hirebridge/hirebridge/sinks/spool"
@@ -60,10 +61,12 @@ func openSpooled(ctx context.Context, cfg config.Config, log zerolog.Logger, tp 
 }
 
 // misconfigured tells the errors no wait for the broker cures: a setting
-// refused, a file missing or unreadable, a stream that does not capture
-// the prefix.
+// refused (by the part, or already named by its variable, as openBroker
+// names the sinks' refusals), a file missing or unreadable, a stream that
+// does not capture the prefix.
 func misconfigured(err error) bool {
 	var fe *sinks.FieldError
-	return errors.As(err, &fe) || errors.Is(err, natsjs.ErrStreamMismatch) ||
+	var ve *settings.VarError
+	return errors.As(err, &fe) || errors.As(err, &ve) || errors.Is(err, natsjs.ErrStreamMismatch) ||
 		errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)
 }
