@@ -186,8 +186,9 @@ func streamIDs(t testing.TB, url string) []string { return streamContents(t, url
 
 // stored is what the stream holds, id to body, in stream order.
 type stored struct {
-	ids    []string
-	bodies map[string][]byte
+	ids     []string
+	bodies  map[string][]byte
+	headers map[string]nats.Header
 }
 
 func streamContents(t testing.TB, url string) stored {
@@ -204,7 +205,7 @@ func streamContents(t testing.TB, url string) stored {
 	if err != nil {
 		t.Fatalf("stream: %v", err)
 	}
-	s := stored{bodies: map[string][]byte{}}
+	s := stored{bodies: map[string][]byte{}, headers: map[string]nats.Header{}}
 	info := st.CachedInfo().State
 	for seq := info.FirstSeq; info.Msgs > 0 && seq <= info.LastSeq; seq++ {
 		m, err := st.GetMsg(ctx, seq)
@@ -217,6 +218,7 @@ func streamContents(t testing.TB, url string) stored {
 		id := m.Header.Get(nats.MsgIdHdr)
 		s.ids = append(s.ids, id)
 		s.bodies[id] = m.Data
+		s.headers[id] = m.Header
 	}
 	return s
 }

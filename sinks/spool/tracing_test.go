@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -86,26 +84,10 @@ func TestForwardingSpansLinkTheRequest(t *testing.T) {
 // traceparents reads every message's traceparent by its id.
 func traceparents(t *testing.T, url string) map[string]string {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := js.Stream(ctx, testStream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := streamContents(t, url)
 	out := map[string]string{}
-	info := st.CachedInfo().State
-	for seq := info.FirstSeq; info.Msgs > 0 && seq <= info.LastSeq; seq++ {
-		m, err := st.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatalf("message %d: %v", seq, err)
-		}
-		out[m.Header.Get(nats.MsgIdHdr)] = m.Header.Get("traceparent")
+	for id, h := range s.headers {
+		out[id] = h.Get("traceparent")
 	}
 	if len(out) != 2 {
 		t.Fatalf("%d messages on the stream, want 2", len(out))
