@@ -9,6 +9,10 @@ import (
 type Stored struct {
 	// Topic is the subject or topic it is on.
 	Topic string
+	// ID is the message's id as the bridge set it (Message.ID): the
+	// CloudEvents id of an event, a dead letter's own id. Set by
+	// Browser.Search; other readers may leave it empty.
+	ID string
 	// Headers are as the broker holds them, in the binding's names
 	// (ce-id on NATS, ce_id on Kafka) and encodings.
 	Headers []Header
