@@ -38,6 +38,12 @@ func NewAdmin(ready sinks.ReadinessChecker, gatherer prometheus.Gatherer) *Admin
 
 func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
+// Mount serves h under pattern on the admin mux, beside the probes: the
+// console and its API (package console), which belong on this listener
+// and never on the webhook's. The probes' own patterns are more specific,
+// so a catch-all "/" leaves them answering.
+func (a *Admin) Mount(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
+
 // EnableProfiling serves net/http/pprof under /debug/pprof/, on the admin
 // mux only: never on the public listener.
 func (a *Admin) EnableProfiling() {

@@ -51,7 +51,11 @@ type Query struct {
 	// and a sink may read headers only.
 	Bodies bool
 	// Match, when not nil, is one more test each candidate must pass
-	// (a dead letter's reason, its resolved mark): applied before Limit.
+	// (a dead letter's resolved mark): applied before Limit. It must be
+	// a pure predicate, neither counting nor keeping what it is shown: a
+	// search may call it on messages its answer leaves out (older than
+	// the Limit matches it keeps), and, on Kafka, from several
+	// goroutines at once. What is counted is counted from Found.Messages.
 	Match func(Stored) bool
 }
 

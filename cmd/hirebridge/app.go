@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime/metrics"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/hirebridge/hirebridge/bridge"
 	"github.com/hirebridge/hirebridge/internal/config"
 	"github.com/hirebridge/hirebridge/internal/connlimit"
+	"github.com/hirebridge/hirebridge/internal/console"
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/instrumented"
 	"github.com/hirebridge/hirebridge/sinks/traced"
@@ -23,8 +25,11 @@ import (
 
 // app is the wired service: the webhook and admin servers over one sink.
 type app struct {
-	sink     *instrumented.Sink
-	admin    *bridge.Admin
+	sink  *instrumented.Sink
+	admin *bridge.Admin
+	// console serves the page and /api/v1/ on the admin listener; closed
+	// before it stops, so its live feeds end rather than hold Shutdown.
+	console  *console.Console
 	web      *http.Server
 	adminSrv *http.Server
 	// webConns and adminConns bound each listener's open connections.
@@ -39,7 +44,7 @@ type app struct {
 	log         zerolog.Logger
 }
 
-func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger, tr tracer) *app {
+func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger, tr tracer, adminAddr net.Addr) *app {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// The spool's gauges, when it is on.
@@ -66,6 +71,8 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger, tr tracer) *ap
 		admin.EnableProfiling()
 		log.Warn().Msg("profiling is on: /debug/pprof/ on the admin listener")
 	}
+	con := newConsole(cfg, sink, wrapped, reg, adminAddr, log)
+	admin.Mount("/", con)
 
 	webConns, adminConns := connectionLimits(cfg, reg, log)
 	errLog := zerologWriter{log}
@@ -74,6 +81,7 @@ func wire(cfg config.Config, sink sinks.Sink, log zerolog.Logger, tr tracer) *ap
 		log:         log,
 		sink:        wrapped,
 		admin:       admin,
+		console:     con,
 		handler:     handler,
 		registry:    reg,
 		webConns:    webConns,
@@ -112,8 +120,9 @@ const adminStopTimeout = 5 * time.Second
 // the shutdown timeout; then flushes and closes the sink, within a budget
 // of its own (the sink close timeout), so a slow drain cannot leave the
 // sink no time to flush, and a request the drain gave up on still gets
-// the sink's answer; then stops the admin endpoints, which kept answering
-// probes until the sink closed.
+// the sink's answer; then ends the console's live feeds, which would
+// otherwise hold the admin server's Shutdown to its timeout, and stops the
+// admin endpoints, which kept answering probes until the sink closed.
 func (a *app) shutdown(cfg config.Config) error {
 	a.admin.Drain()
 	var errs []error
@@ -138,6 +147,7 @@ func (a *app) shutdown(cfg config.Config) error {
 		}
 	}
 	cancel()
+	a.console.Close()
 	stop, cancel := context.WithTimeout(context.Background(), adminStopTimeout)
 	err = a.adminSrv.Shutdown(stop)
 	cancel()

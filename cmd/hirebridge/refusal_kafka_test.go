@@ -77,6 +77,10 @@ func refusingKafka(t *testing.T, addr string, existing ...string) *kadm.Client {
 	for _, b := range []*kadm.ACLBuilder{
 		kadm.NewACLs().Topics("hirempire.").ResourcePatternType(kadm.ACLPatternPrefixed).
 			Allow(bridge).AllowHosts("*").Operations(kadm.OpAll),
+		// The resolved marks' topic, which replay reads to skip the
+		// dead letters marked resolved.
+		kadm.NewACLs().Topics("_hirebridge.resolved.").ResourcePatternType(kadm.ACLPatternPrefixed).
+			Allow(bridge).AllowHosts("*").Operations(kadm.OpAll),
 		kadm.NewACLs().Clusters().ResourcePatternType(kadm.ACLPatternLiteral).
 			Allow(bridge).AllowHosts("*").Operations(kadm.OpDescribe, kadm.OpDescribeConfigs, kadm.OpAlter,
 			kadm.OpAlterConfigs, kadm.OpClusterAction, kadm.OpIdempotentWrite),

@@ -16,11 +16,12 @@ import (
 // replayCommand is `hirebridge replay`: the dead letters that pass now are
 // published as if accepted the first time, the rest left (package replay).
 func replayCommand(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
-	fs := newCommandFlags("replay", "[-dry-run] [-reason CODE] [-since WHEN] [-json]", replayAbout, replayExamples)
+	fs := newCommandFlags("replay", "[-dry-run] [-reason CODE] [-since WHEN] [-json] [-include-resolved]", replayAbout, replayExamples)
 	dryRun := fs.Bool("dry-run", false, "report what would be published, publish nothing")
 	reason := fs.String("reason", "", "only dead letters with this hirebridge-reason `CODE`, one of:\n"+strings.Join(events.DeadLetterReasons(), ", "))
 	sinceFlag := fs.String("since", "", "only dead letters stored since `WHEN`: a duration back from now (24h, 90m)\nor an RFC 3339 time (2025-01-02T15:04:05Z)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object, with the outcome of each dead letter")
+	includeResolved := fs.Bool("include-resolved", false, "replay the dead letters marked resolved too (by the console or\nhirebridge deadletters resolve); skipped otherwise")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func replayCommand(ctx context.Context, args []string, environ []string, stdout 
 	}
 	fmt.Fprintf(os.Stderr, "replaying %s %s\n", events.DeadLetterSubject(cfg.Bridge.Prefix), where)
 
-	sum, err := replay.New(capReplay(cfg, broker), cfg.Bridge).Run(ctx, replay.Filter{Reason: *reason, Since: since}, *dryRun)
+	sum, err := replay.New(capReplay(cfg, broker), cfg.Bridge).Run(ctx, replay.Filter{Reason: *reason, Since: since, IncludeResolved: *includeResolved}, *dryRun)
 	if err != nil {
 		return err
 	}
@@ -77,8 +78,9 @@ are never removed or changed, and nothing is published twice: what the
 destination holds already is skipped. It runs with the service's
 HIREBRIDGE_* settings, whether the service runs or not; set
 HIREBRIDGE_STRICT=false for the run to let undocumented event types
-through. It exits 1 when a broker fault left dead letters unpublished:
-run it again.
+through. Dead letters marked resolved (by the console or hirebridge
+deadletters resolve) are skipped, unless -include-resolved. It exits 1
+when a broker fault left dead letters unpublished: run it again.
 `
 
 const replayExamples = `  HIREBRIDGE_STRICT=false hirebridge replay -dry-run
@@ -87,4 +89,6 @@ const replayExamples = `  HIREBRIDGE_STRICT=false hirebridge replay -dry-run
       publish the undocumented events rejected in the last day
   hirebridge replay -reason undeliverable
       publish again the events the broker refused, once it takes them
+  hirebridge replay -include-resolved -dry-run
+      what would be published, the dead letters marked resolved included
 `

@@ -19,9 +19,20 @@ type cappedBroker struct {
 	sinks.Reader
 }
 
+// resolvingCappedBroker is a cappedBroker whose broker keeps resolved
+// marks: replay skips the dead letters marked resolved.
+type resolvingCappedBroker struct {
+	cappedBroker
+	sinks.Resolutions
+}
+
 func capReplay(cfg config.Config, b replay.Broker) replay.Broker {
-	return cappedBroker{
+	capped := cappedBroker{
 		Sink:   typecap.Wrap(b, cfg.TypeCapConfig(commandLog()), typecap.NewMetrics(prometheus.NewRegistry())),
 		Reader: b,
 	}
+	if res, ok := b.(sinks.Resolutions); ok {
+		return resolvingCappedBroker{cappedBroker: capped, Resolutions: res}
+	}
+	return capped
 }

@@ -55,7 +55,7 @@ func commandOf(args []string) (name string, rest []string) {
 // variables.
 func warnsOfUnknownVars(name string) bool {
 	switch name {
-	case "tail", "replay", "spool":
+	case "tail", "replay", "spool", "events", "deadletters":
 		return true
 	}
 	return false
@@ -76,6 +76,10 @@ func dispatch(ctx context.Context, name string, args []string, environ []string,
 		return replayCommand(ctx, args, environ, stdout)
 	case "spool":
 		return spoolCommand(ctx, args, environ, stdout)
+	case "events":
+		return eventsCommand(ctx, args, environ, stdout)
+	case "deadletters":
+		return deadlettersCommand(ctx, args, environ, stdout)
 	case "config":
 		return configCommand(args, environ, stdout)
 	case "help":
@@ -111,8 +115,17 @@ Usage:
   hirebridge tail [-all] [-server URL] [-stream NAME] [SUBJECT]
                           print events as they arrive, on NATS or Kafka
   hirebridge replay [-dry-run] [-reason CODE] [-since WHEN] [-json]
+                    [-include-resolved]
                           publish the dead letters that pass now; leaves
-                          them in place, publishes nothing twice
+                          them in place, publishes nothing twice, skips
+                          those marked resolved
+  hirebridge events list [-type TYPE] [-subject SUBJECT] [-since WHEN] ...
+  hirebridge events get ID
+                          search the events the broker holds, newest
+                          first; one event's headers and body
+  hirebridge deadletters list [-reason CODE] [-status open|resolved|all] ...
+  hirebridge deadletters resolve ID [-note TEXT]
+                          the dead letters by reason; mark one resolved
   hirebridge spool list|export
   hirebridge spool salvage [-dry-run] FILE
   hirebridge spool drain [DIR]
@@ -127,8 +140,9 @@ Usage:
                           this, or a command's usage
 
 Every command takes -h for its usage, with its arguments and examples.
-serve, tail, replay, spool and config say which HIREBRIDGE_* variables
-nothing reads (a misspelt one is otherwise ignored without a word).
+serve, tail, replay, events, deadletters, spool and config say which
+HIREBRIDGE_* variables nothing reads (a misspelt one is otherwise
+ignored without a word).
 
 Exit status: 0 done; 1 the command failed (said in one line on standard
 error; serve's last log line); 2 a wrong command, flag or argument.

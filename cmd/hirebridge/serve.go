@@ -84,7 +84,7 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 		return err
 	}
 	defer closeBroker()
-	app := wire(cfg, sink, log, tr)
+	app := wire(cfg, sink, log, tr, lns.admin.Addr())
 	stopTracing = nil
 	defer func() {
 		if err = errors.Join(err, app.shutdown(cfg)); err == nil {
@@ -107,7 +107,8 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 	go func() { serveErr <- app.web.Serve(app.webConns.Listener(lns.web)) }()
 	go func() { serveErr <- app.adminSrv.Serve(app.adminConns.Listener(lns.admin)) }()
 	logWebhookURL(log, cfg, lns.web.Addr())
-	log.Info().Str("admin_addr", lns.admin.Addr().String()).Msg("admin endpoints: /livez /readyz /metrics")
+	log.Info().Str("admin_addr", lns.admin.Addr().String()).Str("console", "http://"+lns.admin.Addr().String()+"/").
+		Msg("admin endpoints: / (the console) /api/v1/ /livez /readyz /metrics")
 	if listening != nil {
 		listening(lns.web.Addr(), lns.admin.Addr())
 	}

@@ -66,6 +66,10 @@ type Config struct {
 	// profile the service where it runs. Off by default: profiles show
 	// internals, and a CPU profile costs while it runs.
 	Profiling bool `env:"PPROF" envDefault:"false"`
+	// AdminToken is the bearer token the console's actions (and one
+	// event's body) need when the admin listener is not on loopback;
+	// unset, they are refused there (SPEC 12).
+	AdminToken string `env:"ADMIN_TOKEN" secret:"true"`
 
 	Bridge   bridge.Config
 	NATS     natsjs.Config   `envPrefix:"NATS_"`

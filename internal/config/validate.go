@@ -44,6 +44,7 @@ func (c *Config) Problems() []error {
 	} {
 		check(d.v > 0, d.name, "must be a positive duration such as 10s, got %s", d.v)
 	}
+	check(c.AdminToken == "" || len(c.AdminToken) >= 16, "ADMIN_TOKEN", "must be at least 16 characters")
 	check(c.ShutdownDelay >= 0, "SHUTDOWN_DELAY", "must not be negative")
 	check(c.MaxConnections >= 0, "MAX_CONNECTIONS", "must not be negative; 0 sizes it to the memory limit")
 	_, err := zerolog.ParseLevel(c.LogLevel)

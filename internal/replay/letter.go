@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/hirebridge/hirebridge/bridge"
+	"github.com/hirebridge/hirebridge/internal/browse"
 	"github.com/hirebridge/hirebridge/schema"
 	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
@@ -35,10 +36,23 @@ func keyOf(st sinks.Stored, id string) letterKey {
 	return letterKey{stored: st.Time.UnixNano(), id: id}
 }
 
+// skipped is the letter of a dead letter marked resolved: left without a
+// look at its body.
+func skipped(st sinks.Stored, id string, m sinks.Mark) *letter {
+	return &letter{
+		res: Result{
+			ID: id, Stored: st.Time.UTC(), Reason: st.Header(events.HeaderReason),
+			Outcome: Resolved, Detail: "skipped: marked resolved", Resolved: &m,
+		},
+		key:  keyOf(st, id),
+		turn: -1,
+	}
+}
+
 // prepare takes st through the handler's validation and normalization: the
 // letter, and the message it becomes when it passes now.
 func (r *Replayer) prepare(st sinks.Stored) (*letter, *sinks.Message) {
-	id := events.DeadLetterID(st.Body)
+	id := browse.DeadLetterID(st)
 	l := &letter{
 		res:  Result{ID: id, Stored: st.Time.UTC(), Reason: st.Header(events.HeaderReason)},
 		key:  keyOf(st, id),

@@ -13,7 +13,11 @@ const (
 	// NotAnEvent is a handshake: the handler answers it, and publishes
 	// nothing.
 	NotAnEvent = "not_an_event"
-	TooLarge   = "too_large"
+	// Resolved: skipped, the dead letter is marked resolved (the
+	// console's mark, or `hirebridge deadletters resolve`); a run with
+	// Filter.IncludeResolved replays it as any other.
+	Resolved = "resolved"
+	TooLarge = "too_large"
 	// Refused: the broker refuses it for good (a subject the credentials
 	// may not write); left, until the deployment is fixed.
 	Refused = "refused"
@@ -24,4 +28,4 @@ const (
 )
 
 // outcomeOrder is the order of the summary's columns.
-var outcomeOrder = []string{Published, WouldPublish, AlreadyPublished, Rejected, NotAnEvent, TooLarge, Refused, Failed, NotTried}
+var outcomeOrder = []string{Published, WouldPublish, AlreadyPublished, Rejected, NotAnEvent, Resolved, TooLarge, Refused, Failed, NotTried}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/hirebridge/hirebridge/schema/events"
+	"github.com/hirebridge/hirebridge/internal/browse"
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
@@ -80,7 +80,7 @@ func (p *publishing) pass(ctx context.Context, f Filter) error {
 		if !f.matches(st) {
 			return nil
 		}
-		k := keyOf(st, events.DeadLetterID(st.Body))
+		k := keyOf(st, browse.DeadLetterID(st))
 		n := occurrence[k]
 		occurrence[k]++
 		if n >= len(p.byKey[k]) {

@@ -3,7 +3,8 @@
 // off: what passes now is published exactly as if it had been accepted the
 // first time (bridge.Config.EventMessage), the rest is left, and the dead
 // letters stay where they are. `hirebridge replay` runs it over the dead
-// letters (Run); the console over one at a time (One).
+// letters (Run), skipping those marked resolved; the console over one at a
+// time (One), which it has chosen, resolved or not.
 //
 // Running it twice publishes nothing twice. Before publishing, replay reads
 // the destination of each event it would publish and skips those whose id
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hirebridge/hirebridge/bridge"
+	"github.com/hirebridge/hirebridge/internal/browse"
 	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
@@ -34,7 +36,9 @@ type Broker interface {
 // Replayer replays the dead letters of one broker.
 type Replayer struct {
 	broker Broker
-	cfg    bridge.Config
+	// resolutions holds the resolved marks, when the broker keeps them.
+	resolutions sinks.Resolutions
+	cfg         bridge.Config
 	// holdBytes bounds the bodies read ahead of their turn while
 	// publishing in the order stored (see publishing).
 	holdBytes int
@@ -48,8 +52,12 @@ const defaultHoldBytes = 16 << 20
 
 // New replays the dead letters on broker as the handler configured by cfg
 // would take them: its strict mode, prefix, source and publish timeout.
+// When broker implements sinks.Resolutions, Run skips the dead letters
+// marked resolved.
 func New(broker Broker, cfg bridge.Config) *Replayer {
-	return &Replayer{broker: broker, cfg: cfg, holdBytes: defaultHoldBytes}
+	r := &Replayer{broker: broker, cfg: cfg, holdBytes: defaultHoldBytes}
+	r.resolutions, _ = broker.(sinks.Resolutions)
+	return r
 }
 
 // Filter chooses the dead letters of a run.
@@ -58,6 +66,9 @@ type Filter struct {
 	Reason string
 	// Since keeps those stored at or after it; zero keeps all.
 	Since time.Time
+	// IncludeResolved replays the dead letters marked resolved too; Run
+	// skips them otherwise (outcome Resolved).
+	IncludeResolved bool
 }
 
 func (f Filter) matches(st sinks.Stored) bool {
@@ -71,7 +82,11 @@ func (f Filter) matches(st sinks.Stored) bool {
 // reads them again to publish.
 func (r *Replayer) Run(ctx context.Context, f Filter, dryRun bool) (*Summary, error) {
 	sum := newSummary(events.DeadLetterSubject(r.cfg.Prefix), f, dryRun)
-	letters, err := r.survey(ctx, f, sum)
+	marks, err := r.marks(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	letters, err := r.survey(ctx, f, marks, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +103,8 @@ func (r *Replayer) Run(ctx context.Context, f Filter, dryRun bool) (*Summary, er
 }
 
 // One replays a single dead letter, as Run would: the console's action on
-// the dead letter it shows.
+// the dead letter it shows. A resolved mark does not stop it: the console
+// decides itself whether a dead letter marked resolved is replayed.
 func (r *Replayer) One(ctx context.Context, st sinks.Stored, dryRun bool) (Result, error) {
 	l, msg := r.prepare(st)
 	if msg == nil {
@@ -109,16 +125,39 @@ func (r *Replayer) One(ctx context.Context, st sinks.Stored, dryRun bool) (Resul
 	return l.res, nil
 }
 
+// marks are the resolved marks a run honours, read once before the dead
+// letters: none when f includes the resolved or the broker keeps no marks.
+// A mark set while the run goes on is honoured by the next.
+func (r *Replayer) marks(ctx context.Context, f Filter) (map[string]sinks.Mark, error) {
+	if f.IncludeResolved || r.resolutions == nil {
+		return nil, nil
+	}
+	marks, err := r.resolutions.Resolved(ctx)
+	if err != nil {
+		// Replaying without them would publish what an operator
+		// decided to leave.
+		return nil, fmt.Errorf("reading the resolved marks, to skip the dead letters marked resolved (-include-resolved replays without them): %w", err)
+	}
+	return marks, nil
+}
+
 // survey is the first pass: what each dead letter f chooses becomes now,
-// in the order they were stored, without their bodies.
-func (r *Replayer) survey(ctx context.Context, f Filter, sum *Summary) ([]*letter, error) {
+// in the order they were stored, without their bodies; those marked
+// resolved in marks are skipped.
+func (r *Replayer) survey(ctx context.Context, f Filter, marks map[string]sinks.Mark, sum *Summary) ([]*letter, error) {
 	var letters []*letter
 	err := r.broker.DeadLetters(ctx, f.Since, func(st sinks.Stored) error {
 		sum.Read++
-		if f.matches(st) {
-			l, _ := r.prepare(st)
-			letters = append(letters, l)
+		if !f.matches(st) {
+			return nil
 		}
+		id := browse.DeadLetterID(st)
+		if m, ok := marks[id]; ok {
+			letters = append(letters, skipped(st, id, m))
+			return nil
+		}
+		l, _ := r.prepare(st)
+		letters = append(letters, l)
 		return nil
 	})
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/hirebridge/hirebridge/sinks"
 )
 
 // Result is what replay did with one dead letter.
@@ -28,6 +30,8 @@ type Result struct {
 	RejectedAs string `json:"rejected_as,omitempty"`
 	// Detail says why it was left: the rejection, or the broker's error.
 	Detail string `json:"detail,omitempty"`
+	// Resolved is the mark of a dead letter skipped as resolved.
+	Resolved *sinks.Mark `json:"resolved,omitempty"`
 }
 
 // Summary counts the outcomes of a run, overall and by the dead letters'
@@ -37,6 +41,9 @@ type Summary struct {
 	DryRun bool       `json:"dry_run"`
 	Since  *time.Time `json:"since,omitempty"`
 	Reason string     `json:"reason,omitempty"`
+	// IncludeResolved says the dead letters marked resolved were replayed
+	// too, rather than skipped.
+	IncludeResolved bool `json:"include_resolved"`
 	// Read is how many dead letters were read (those since Since);
 	// Matched how many of them had the Reason.
 	Read     int                       `json:"read"`
@@ -51,13 +58,14 @@ type Summary struct {
 
 func newSummary(topic string, f Filter, dryRun bool) *Summary {
 	s := &Summary{
-		Topic:         topic,
-		DryRun:        dryRun,
-		Reason:        f.Reason,
-		Outcomes:      map[string]int{},
-		Reasons:       map[string]map[string]int{},
-		StillRejected: map[string]int{},
-		DeadLetters:   []Result{},
+		Topic:           topic,
+		DryRun:          dryRun,
+		Reason:          f.Reason,
+		IncludeResolved: f.IncludeResolved,
+		Outcomes:        map[string]int{},
+		Reasons:         map[string]map[string]int{},
+		StillRejected:   map[string]int{},
+		DeadLetters:     []Result{},
 	}
 	if !f.Since.IsZero() {
 		since := f.Since.UTC()
@@ -114,6 +122,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 		if err := s.writeTable(&b); err != nil {
 			return err
 		}
+	}
+	if n := s.Outcomes[Resolved]; n > 0 {
+		fmt.Fprintf(&b, "\n%d marked resolved, skipped (-include-resolved replays them too)\n", n)
 	}
 	if len(s.StillRejected) > 0 {
 		b.WriteString("\nstill rejected, now as:")

@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -57,8 +56,9 @@ var deadLetterIDPrefix = strings.TrimSuffix(events.DeadLetterID(nil), events.Con
 // Records are ordered by their timestamps, across partitions and topics;
 // a partition's timestamps are taken to grow with its offsets, as they do
 // for records the bridge writes (give or take the clocks of its replicas).
-// q.Match is called once per candidate, one call at a time, in no
-// particular order.
+// q.Match is called once per candidate, in no particular order, from as
+// many goroutines as partitions are read at once (sinks.Query.Match is a
+// pure predicate).
 func (s *Sink) Search(ctx context.Context, q sinks.Query) (sinks.Found, error) {
 	if err := sinks.CheckPattern(q.Filter); err != nil {
 		return sinks.Found{}, &sinks.FilterError{Filter: q.Filter, Err: err}
@@ -440,9 +440,6 @@ func (r *Reader) window(ctx context.Context, c *cursor, from int64, limit int, m
 // matcher applies a query to records.
 type matcher struct {
 	q sinks.Query
-	// mu makes q.Match's calls one at a time: a caller's predicate may
-	// count what it is shown.
-	mu sync.Mutex
 }
 
 // match tells whether rec, on topic, matches, and if so returns it as
@@ -495,13 +492,8 @@ func (m *matcher) match(topic string, rec *kafkago.Record) (hit, bool, error) {
 	if q.Bodies {
 		st.Body = body
 	}
-	if q.Match != nil {
-		m.mu.Lock()
-		ok := q.Match(st)
-		m.mu.Unlock()
-		if !ok {
-			return hit{}, false, nil
-		}
+	if q.Match != nil && !q.Match(st) {
+		return hit{}, false, nil
 	}
 	return hit{st: st}, true, nil
 }

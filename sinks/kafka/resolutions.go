@@ -62,7 +62,7 @@ func (s *Sink) Resolve(ctx context.Context, id string, m sinks.Mark) error {
 		// Checked on every try: a topic deleted since is created again
 		// once the metadata says it is gone.
 		if err := s.ensureResolvedTopic(ctx, topic); err != nil {
-			return fmt.Errorf("resolving dead letter %s: %w", id, err)
+			return fmt.Errorf("resolving dead letter %s: %w", id, resolvedRefusal(topic, err))
 		}
 		res, err := s.client.Produce(ctx, &kafkago.ProduceRequest{
 			Topic:        topic,
@@ -85,7 +85,7 @@ func (s *Sink) Resolve(ctx context.Context, id string, m sinks.Mark) error {
 			(s.leaders.refresh(ctx) || retry.Wait(ctx)) {
 			continue
 		}
-		return fmt.Errorf("resolving dead letter %s: writing to %s: %w", id, topic, err)
+		return fmt.Errorf("resolving dead letter %s: writing to %s: %w", id, topic, resolvedRefusal(topic, err))
 	}
 }
 
@@ -159,15 +159,20 @@ func (s *Sink) Resolved(ctx context.Context) (map[string]sinks.Mark, error) {
 	parts := map[string][]int{topic: {0}}
 	p, err := s.topics.cached(ctx, topic)
 	if err != nil {
-		return nil, fmt.Errorf("reading the resolved marks: %w", err)
+		return nil, fmt.Errorf("reading the resolved marks: %w", resolvedRefusal(topic, err))
 	}
 	if !p.present {
 		// Another replica may have created it since the client's
 		// metadata was read: the partition's leader, or any broker for
 		// a topic the metadata lacks, says whether it exists.
 		ends, err := r.offsetsOf(ctx, parts, kafkago.LastOffsetOf)
-		if err == nil && len(ends) == 0 {
+		switch {
+		case err == nil && len(ends) == 0:
 			return marks, nil
+		case authorization(err):
+			// Not in the metadata because the principal may not see
+			// it: waiting would not change that.
+			return nil, fmt.Errorf("reading the resolved marks: %w", resolvedRefusal(topic, err))
 		}
 		// It exists (a broker that does not lead it said so); fetches
 		// go where the metadata says.
@@ -177,11 +182,11 @@ func (s *Sink) Resolved(ctx context.Context) (map[string]sinks.Mark, error) {
 	}
 	starts, err := r.offsetsOf(ctx, parts, kafkago.FirstOffsetOf)
 	if err != nil {
-		return nil, fmt.Errorf("reading the resolved marks: %w", err)
+		return nil, fmt.Errorf("reading the resolved marks: %w", resolvedRefusal(topic, err))
 	}
 	ends, err := r.offsetsOf(ctx, parts, kafkago.LastOffsetOf)
 	if err != nil {
-		return nil, fmt.Errorf("reading the resolved marks: %w", err)
+		return nil, fmt.Errorf("reading the resolved marks: %w", resolvedRefusal(topic, err))
 	}
 	tp := topicPartition{topic, 0}
 	start, ok := starts[tp]
@@ -199,7 +204,7 @@ func (s *Sink) Resolved(ctx context.Context) (map[string]sinks.Mark, error) {
 			err = res.Error
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading the resolved marks: fetching %s at %d: %w", topic, off, err)
+			return nil, fmt.Errorf("reading the resolved marks: fetching %s at %d: %w", topic, off, resolvedRefusal(topic, err))
 		}
 		next := off
 		for next < end {
@@ -229,6 +234,25 @@ func (s *Sink) Resolved(ctx context.Context) (map[string]sinks.Mark, error) {
 		off = next
 	}
 	return marks, nil
+}
+
+// authorization reports whether err is the broker refusing the principal
+// a topic, or an action on the cluster, by its ACLs.
+func authorization(err error) bool {
+	return errors.Is(err, kafkago.TopicAuthorizationFailed) || errors.Is(err, kafkago.ClusterAuthorizationFailed)
+}
+
+// resolvedRefusal is err, when the ACLs refused the marks' topic, said
+// with the ACL the principal needs: marks are read (replay, the console's
+// dead letters), written and the topic created on the first one. A
+// refusal is sinks.ErrRefused: final until an operator changes the ACLs.
+func resolvedRefusal(topic string, err error) error {
+	if !authorization(err) {
+		return err
+	}
+	return fmt.Errorf("the broker's ACLs keep this principal from topic %s, which holds the resolved marks: "+
+		"allow it READ, WRITE, CREATE and DESCRIBE on that topic (or on the topics prefixed %s): %w (%w)",
+		topic, resolvedTopicPrefix, sinks.ErrRefused, err)
 }
 
 // readMark applies one record of the marks' topic to marks.

@@ -145,6 +145,11 @@ func search(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, stream s
 // the last one the consumer has ends it. When the window held more than
 // the budget, only the newest within it count, and the search is cut
 // short.
+//
+// q.Match is called only on messages the budget counts: when the window
+// may hold more than the budget, which ones is known at its end, so the
+// candidates that pass the other tests are kept and Match is called on
+// them then, newest first, until the limit.
 func (s *searching) window(ctx context.Context, start, end uint64) (uint64, error) {
 	cc := jetstream.ConsumerConfig{
 		Description:       "hirebridge searching " + s.q.Filter,
@@ -171,11 +176,20 @@ func (s *searching) window(ctx context.Context, start, end uint64) (uint64, erro
 	}
 	want := min(cons.CachedInfo().NumPending, end-start+1)
 	need := s.limit - len(s.found.Messages)
+	deferMatch := s.q.Match != nil && want > uint64(s.budget)
+	keep := need
+	if deferMatch {
+		// Only the newest budget of those read count, so no more
+		// candidates than that can be answered.
+		keep = s.budget
+	}
 	type match struct {
 		st sinks.Stored
 		at uint64 // its place among those read
 	}
-	var matches []match // oldest first, the newest need of them
+	// Oldest first, the newest keep of them: the matches, or the
+	// candidates while Match waits for the window's end.
+	var matches []match
 	var got uint64
 	for done := false; got < want && !done; {
 		// No wait: the server sends what it holds and ends the pull, so
@@ -199,8 +213,8 @@ func (s *searching) window(ctx context.Context, start, end uint64) (uint64, erro
 				done = true
 				continue
 			}
-			if st, ok := s.match(m, md); ok {
-				if len(matches) == need {
+			if st, ok := s.match(m, md, !deferMatch); ok {
+				if len(matches) == keep {
 					matches = matches[1:]
 				}
 				matches = append(matches, match{st, got})
@@ -223,9 +237,12 @@ func (s *searching) window(ctx context.Context, start, end uint64) (uint64, erro
 	counted := min(got, uint64(s.budget))
 	s.found.Scanned += int(counted)
 	s.budget -= int(counted)
-	for i := len(matches) - 1; i >= 0; i-- {
+	for i := len(matches) - 1; i >= 0 && len(s.found.Messages) < s.limit; i-- {
 		if matches[i].at < got-counted {
 			break
+		}
+		if deferMatch && !s.q.Match(matches[i].st) {
+			continue
 		}
 		s.found.Messages = append(s.found.Messages, matches[i].st)
 	}
@@ -236,8 +253,9 @@ func (s *searching) window(ctx context.Context, start, end uint64) (uint64, erro
 }
 
 // match tests m against the query, the cheap tests on the raw headers
-// first, and returns it in the Follower's form when it passes.
-func (s *searching) match(m jetstream.Msg, md *jetstream.MsgMetadata) (sinks.Stored, bool) {
+// first, q.Match last when withMatch, and returns it in the Follower's
+// form when it passes.
+func (s *searching) match(m jetstream.Msg, md *jetstream.MsgMetadata, withMatch bool) (sinks.Stored, bool) {
 	q := &s.q
 	h := m.Headers()
 	id := h.Get(jetstream.MsgIDHeader)
@@ -260,7 +278,7 @@ func (s *searching) match(m jetstream.Msg, md *jetstream.MsgMetadata) (sinks.Sto
 	if !q.Bodies {
 		st.Body = nil
 	}
-	if q.Match != nil && !q.Match(st) {
+	if withMatch && q.Match != nil && !q.Match(st) {
 		return sinks.Stored{}, false
 	}
 	return st, true

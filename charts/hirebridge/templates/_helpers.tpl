@@ -52,6 +52,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* Where secrets and TLS material are mounted in the container. */}}
 {{- define "hirebridge.secretDir" -}}/var/run/secrets/hirebridge{{- end }}
 {{- define "hirebridge.sourcesDir" -}}/var/run/secrets/hirebridge-sources{{- end }}
+{{- define "hirebridge.adminTokenDir" -}}/var/run/secrets/hirebridge-admin{{- end }}
 {{- define "hirebridge.natsTLSDir" -}}/var/run/secrets/hirebridge-nats-tls{{- end }}
 {{- define "hirebridge.kafkaTLSDir" -}}/var/run/secrets/hirebridge-kafka-tls{{- end }}
 {{- define "hirebridge.spoolDir" -}}/spool{{- end }}
@@ -127,6 +128,9 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- $_ := set $env "HIREBRIDGE_SOURCES_FILE" (printf "%s/%s" (include "hirebridge.sourcesDir" .) .Values.sources.key) }}
 {{- else if $keys.webhookToken }}
 {{- $_ := set $env "HIREBRIDGE_WEBHOOK_TOKEN_FILE" (printf "%s/%s" $dir $keys.webhookToken) }}
+{{- end }}
+{{- with .Values.console.adminToken.existingSecret }}
+{{- $_ := set $env "HIREBRIDGE_ADMIN_TOKEN_FILE" (printf "%s/%s" (include "hirebridge.adminTokenDir" $) $.Values.console.adminToken.key) }}
 {{- end }}
 {{- if eq $c.sink "nats" }}
 {{- $n := $c.nats }}

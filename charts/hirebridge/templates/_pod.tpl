@@ -124,6 +124,12 @@ spec:
           mountPath: {{ include "hirebridge.sourcesDir" . }}
           readOnly: true
         {{- end }}
+        {{- if .Values.console.adminToken.existingSecret }}
+        # The console's admin token (HIREBRIDGE_ADMIN_TOKEN_FILE).
+        - name: admin-token
+          mountPath: {{ include "hirebridge.adminTokenDir" . }}
+          readOnly: true
+        {{- end }}
         {{- if $natsTLS }}
         - name: nats-tls
           mountPath: {{ include "hirebridge.natsTLSDir" . }}
@@ -170,6 +176,17 @@ spec:
         items:
           - key: {{ .Values.sources.key }}
             path: {{ .Values.sources.key }}
+    {{- end }}
+    {{- with .Values.console.adminToken }}
+    {{- if .existingSecret }}
+    - name: admin-token
+      secret:
+        secretName: {{ .existingSecret }}
+        defaultMode: 0440
+        items:
+          - key: {{ .key }}
+            path: {{ .key }}
+    {{- end }}
     {{- end }}
     {{- if $natsTLS }}
     - name: nats-tls

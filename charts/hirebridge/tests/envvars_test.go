@@ -41,7 +41,7 @@ func TestEveryVariableReachable(t *testing.T) {
 		secrets = append(secrets, envPrefix+s)
 	}
 	set := map[string]bool{}
-	for _, doc := range []string{natsAllOn, kafkaAllOn, sourcesOn} {
+	for _, doc := range []string{natsAllOn, kafkaAllOn, sourcesOn, consoleOn} {
 		r := mustRender(t, values(t, doc))
 		for name := range r.env(t) {
 			set[name] = true
