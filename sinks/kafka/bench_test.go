@@ -2,10 +2,14 @@ package kafka_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hirebridge/hirebridge/sinks"
 	"github.com/hirebridge/hirebridge/sinks/kafka"
@@ -54,4 +58,62 @@ func BenchmarkPublishAlone(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPublish64 is the load test's shape without HTTP: 64 callers,
+// each publishing its next event once the previous one is answered, to a
+// kfake broker in its own process (as .ci/loadtest/run.sh runs it), on the
+// default settings. p50-ms and p99-ms are the publishes' latencies: the
+// tail the producer's batching decides (producer.go).
+func BenchmarkPublish64(b *testing.B) {
+	broker := kafkatest.StartProcess(b)
+	s := openSink(b, nil, kafka.Config{Brokers: broker.Addrs()})
+	const callers = 64
+	var seq atomic.Int64
+	took := make([][]time.Duration, callers)
+	b.SetBytes(int64(len(body2KB)))
+	s.WriterStats()
+	cpu0 := publishCPU()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Go(func() {
+			for n := seq.Add(1); n <= int64(b.N); n = seq.Add(1) {
+				t0 := time.Now()
+				if _, err := s.Publish(context.Background(), benchMessage(n)); err != nil {
+					b.Error(err)
+					return
+				}
+				took[c] = append(took[c], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	cpu := publishCPU() - cpu0
+	st := s.WriterStats()
+	all := slices.Concat(took...)
+	slices.Sort(all)
+	if len(all) == 0 {
+		return
+	}
+	at := func(q float64) float64 { return float64(all[int(q*float64(len(all)-1))]) / 1e6 }
+	b.ReportMetric(at(0.5), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "publishes/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(len(all)), "cpu-µs/op")
+	if st.Writes > 0 {
+		b.ReportMetric(float64(st.Messages)/float64(st.Writes), "records/request")
+	}
+}
+
+// publishCPU is the CPU the process used so far, user and system.
+func publishCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -36,7 +36,7 @@ func (s *Sink) Close(ctx context.Context) error {
 func (s *Sink) shutdown() {
 	// Read-backs in progress end first: their ids are forgotten.
 	s.resolver.close()
-	s.writers.close()
+	s.producer.close()
 	s.cancel()
 	s.transport.CloseIdleConnections()
 	// Connections kafka-go still holds (its metadata requests) end with

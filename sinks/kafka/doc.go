@@ -21,10 +21,12 @@
 // acked the record with acks=all: once every in-sync replica has it (at
 // least the topic's min.insync.replicas, a setting of the cluster's that
 // the sink leaves alone). Concurrent publishes share produce
-// requests: each waits up to Config.BatchTimeout for others to join, then
-// for its own record's ack. kafka-go makes one attempt per produce request,
-// which may wait Config.AckTimeout for its answer: its own retries resend a
-// batch whose answer was only late, and store it twice. The sink writes a
+// requests: a record for a partition with no request in flight is sent
+// at once, and those arriving while one is share the next, each then
+// waiting for its own record's ack (producer.go). The sink makes one attempt per produce
+// request, which may wait Config.AckTimeout for its answer: kafka-go's
+// Writer's own retries resent a batch whose answer was only late, and
+// stored it twice. The sink writes a
 // record again, within the publish's deadline, only after a failure that
 // stored nothing (the broker refused it, or it was never sent); the HTTP
 // sender's retry is the retry for the rest.
@@ -89,7 +91,7 @@
 // known type's topic is missing and cannot be created; a missing topic of
 // another type that the broker refuses to create is only logged.
 //
-// Logs. kafka-go's Writer logs through Config.Log: its errors at warn, its
-// progress at trace. Its Transport and Client have no logger; nothing is
-// printed elsewhere.
+// Logs. The sink's producer logs through Config.Log: failed produce
+// requests at warn, each request at trace. kafka-go's Transport and Client
+// have no logger; nothing is printed elsewhere.
 package kafka

@@ -1,8 +1,6 @@
 package kafka
 
 import (
-	"time"
-
 	kafkago "github.com/segmentio/kafka-go"
 )
 
@@ -10,19 +8,11 @@ import (
 // including those whose callers stopped waiting.
 func (s *Sink) InFlight() int { return len(s.slots) }
 
-// WriterStats are the writer's counters since the previous call.
-func (s *Sink) WriterStats() kafkago.WriterStats { return s.writers.stats() }
+// WriterStats are the producer's counters since the previous call.
+func (s *Sink) WriterStats() kafkago.WriterStats { return s.producer.stats() }
 
-// Writers is the number of topics' writers open.
-func (s *Sink) Writers() int { return s.writers.count() }
-
-// SetWriterIdle sets how long a topic's writer stays open unused, for
-// sinks opened after, and returns a func restoring it.
-func SetWriterIdle(d time.Duration) func() {
-	was := writerIdle
-	writerIdle = d
-	return func() { writerIdle = was }
-}
+// Queues is the number of partitions the producer holds records for.
+func (s *Sink) Queues() int { return s.producer.queues() }
 
 // Remembered is the number of ids in the dedup window.
 func (s *Sink) Remembered() int { return s.dedup.len() }
@@ -37,9 +27,5 @@ func (s *Sink) ReadBacks() (found, notFound int64) {
 	return s.resolver.found.Load(), s.resolver.notFound.Load()
 }
 
-// RequiredAcks is what the writer asks every produce request to wait for.
-func (s *Sink) RequiredAcks() kafkago.RequiredAcks {
-	w := s.writers.acquire("any")
-	defer s.writers.release(w)
-	return w.RequiredAcks
-}
+// RequiredAcks is what every produce request waits for.
+func (s *Sink) RequiredAcks() kafkago.RequiredAcks { return requiredAcks }

@@ -12,11 +12,11 @@ import (
 	"github.com/hirebridge/hirebridge/sinks"
 )
 
-// Retry policy. kafka-go makes one attempt per write (Writer.MaxAttempts 1):
-// its own retries resend a batch whose first attempt timed out, and a
-// broker that was only slow then stores it twice (writer.go,
-// partitionWriter.writeBatch retries any temporary or network error,
-// timeouts included). The sink writes again only after a failure that
+// Retry policy. The producer makes one attempt per produce request
+// (producer.go): kafka-go's Writer's retries resent a batch whose first
+// attempt timed out, and a broker that was only slow then stored it twice
+// (writer.go, partitionWriter.writeBatch retries any temporary or network
+// error, timeouts included). The sink writes again only after a failure that
 // stored nothing (the broker refused the record, or it was never sent), at
 // most maxTries times within the publish's deadline, waiting backoffMin to
 // backoffMax between tries (jittered: records that failed together are not
@@ -133,14 +133,18 @@ func (s *Sink) fly(e *entry, o *op, r kafkago.Message, hasCE bool, deadline time
 		r.WriterData = a
 		// The timestamp a read-back searches from.
 		r.Time = time.Now()
-		// Not ctx: WriteMessages returns early when its context ends while
-		// the record is still queued, to be sent later (writer.go,
-		// WriteMessages "case <-done"). Without a deadline it returns
-		// when kafka-go is done with the record: one produce request,
-		// bounded by WriteTimeout, after the batches before it.
-		w := s.writers.acquire(r.Topic)
-		err := w.WriteMessages(context.Background(), r)
-		s.writers.release(w)
+		// ctx bounds only the partition lookup: once the record is
+		// queued, write waits for its request's outcome (one produce
+		// request, bounded by the client's timeout), so it is known
+		// whether it may have been stored. A stored record is settled
+		// by the goroutine that got the ack, at once (producer.go).
+		err := s.producer.write(ctx, r, func() {
+			<-s.slots
+			s.dedup.finishWrite(e, o, written, nil)
+		})
+		if err == nil {
+			return
+		}
 		how, cause := judge(err)
 		if how == notWritten && brokerTooLarge(cause) {
 			// The broker's limit is on the batch, which may have held

@@ -134,11 +134,13 @@ func TestRetryJoinsARecordStillInFlight(t *testing.T) {
 // own record's ack.
 func TestConcurrentPublishesShareProduceRequests(t *testing.T) {
 	cluster := kafkatest.Start(t)
-	// A long batch timeout makes sharing certain on a loaded machine.
-	s := openSink(t, cluster, kafka.Config{BatchTimeout: 300 * time.Millisecond, Partitions: 1})
+	s := openSink(t, cluster, kafka.Config{Partitions: 1})
 	topic := prefix + ".applicant_applied"
 	s.WriterStats()
 	const n = 20
+	// The first request is held until every publish is queued: sharing
+	// is certain on a loaded machine.
+	holdFirstProduce(cluster, queuedBehind(s, n))
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {

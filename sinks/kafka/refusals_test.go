@@ -105,9 +105,7 @@ func TestTopicMessageLimitIsTooLarge(t *testing.T) {
 	topic := prefix + ".resume_uploaded"
 	limit := "2048"
 	createTopicWith(t, cluster, topic, map[string]*string{"max.message.bytes": &limit})
-	// Batches wait long enough for the concurrent publishes below to share
-	// one.
-	s := openSink(t, cluster, kafka.Config{AckTimeout: refusalTimeout, BatchTimeout: 100 * time.Millisecond})
+	s := openSink(t, cluster, kafka.Config{AckTimeout: refusalTimeout})
 
 	refused(t, s, sized(topic, "big", 4096), sinks.ErrTooLarge, "[10] Message Size Too Large")
 	if n := len(cluster.Records(t, topic)); n != 0 {
@@ -116,6 +114,9 @@ func TestTopicMessageLimitIsTooLarge(t *testing.T) {
 
 	s.WriterStats()
 	const n = 8
+	// The first request is held until every publish below is queued
+	// behind it: they share the next.
+	holdFirstProduce(cluster, queuedBehind(s, n))
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {

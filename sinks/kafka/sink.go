@@ -17,14 +17,13 @@ var (
 	_ sinks.ReadinessChecker = (*Sink)(nil)
 )
 
-// Sink publishes to Kafka through kafka-go Writers, one per topic shared by
-// all callers and closed once idle (writers.go): each Publish writes one
-// record and waits for that record's ack while concurrent publishes share
-// produce requests.
+// Sink publishes to Kafka through its producer (producer.go): each Publish
+// writes one record and waits for that record's ack while concurrent
+// publishes share produce requests.
 type Sink struct {
-	cfg     Config
-	writers *writers
-	// codec is the writers' compression, for a record written alone.
+	cfg      Config
+	producer *producer
+	// codec is the producer's compression, for a record written alone.
 	codec     kafkago.Compression
 	transport *kafkago.Transport
 	client    *kafkago.Client
@@ -72,7 +71,7 @@ func Open(ctx context.Context, c Config) (*Sink, error) {
 	dedup := newWindow(c.DedupSize, c.DedupAge)
 	s := &Sink{
 		cfg:       c,
-		writers:   newWriters(func() *kafkago.Writer { return c.writer(addr, transport, attempt, codec) }),
+		producer:  newProducer(client, codec, c.Log),
 		codec:     codec,
 		transport: transport,
 		client:    client,
