@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/hirebridge/hirebridge/sinks/kafka/kafkatest"
 	"github.com/hirebridge/hirebridge/sinks/natsjs/natstest"
 )
@@ -59,51 +61,103 @@ func TestBinaryShutdownForwardsTheSpool(t *testing.T) {
 }
 
 // SIGTERM while the spool holds more than the broker takes within
-// HIREBRIDGE_SINK_CLOSE_TIMEOUT (Kafka, each lone record waiting its
-// 20 ms batch timeout: at most 50 a second): the bridge forwards what it
-// can, exits 0 within the budget, says how many it left, and leaves them
-// in the spool file, which `hirebridge spool drain` then forwards. Every
-// event ends on its topic once, in order per job.
+// HIREBRIDGE_SINK_CLOSE_TIMEOUT (Kafka answering each produce request
+// after produceDelay, so the forwarder's batches of a page go at a few
+// hundred events a second; each batch takes less than the second Close
+// keeps for closing the sink): the bridge forwards what it can, stops a
+// second before the timeout with the batch in flight answered, exits 0,
+// says how many it left, and leaves them in the spool file, which
+// `hirebridge spool drain` then forwards. Every event ends on its topic once, in order per job: the
+// batch in flight at the stop was answered, not cut short and written
+// again by the drain.
 func TestBinaryShutdownLeavesTheSpoolItCannotForward(t *testing.T) {
 	slow(t, "SIGTERM to the spooling binary with more spooled than Kafka takes in the close timeout; drain forwards the rest")
 	t.Parallel()
-	const n = 200
+	const (
+		n            = 3000
+		closeTimeout = 5 * time.Second
+		// The forwarding time is the close timeout less the second kept
+		// for closing the sink (sinks/spool, maxCloseReserve): 4 s, 8
+		// batches of 256 or so, fewer than n.
+		reserve      = time.Second
+		produceDelay = 500 * time.Millisecond
+	)
 	broker := kafkatest.Start(t)
 	env := baseEnv(t, "")
 	delete(env, "HIREBRIDGE_NATS_URL")
 	env = withEnv(env, "HIREBRIDGE_SINK", "kafka", "HIREBRIDGE_KAFKA_BROKERS", broker.Addr(),
-		"HIREBRIDGE_KAFKA_BATCH_TIMEOUT", "20ms", "HIREBRIDGE_SPOOL", "true", "HIREBRIDGE_SPOOL_AFTER", "300ms",
-		"HIREBRIDGE_PUBLISH_TIMEOUT", "3s", "HIREBRIDGE_SINK_CLOSE_TIMEOUT", "2s")
+		"HIREBRIDGE_SPOOL", "true", "HIREBRIDGE_SPOOL_AFTER", "300ms",
+		"HIREBRIDGE_PUBLISH_TIMEOUT", "3s", "HIREBRIDGE_SINK_CLOSE_TIMEOUT", closeTimeout.String())
 	proc := startBinary(t, env)
-
-	broker.Stop()
-	ids := postSpooled(t, proc.svc.webhookURL(), n, 4)
-	broker.Start(t)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", proc.logs)
 		}
 	})
+
+	broker.Stop()
+	ids := postSpooled(t, proc.svc.webhookURL(), n, 8)
+	broker.Start(t)
+	// A produce request answered before this (the forwarder's first try
+	// on the broker's return) only forwards a little more.
+	delayProduce(broker, produceDelay)
 	forwarding(t, proc, n)
 	took := terminate(t, proc, 30*time.Second)
-	if took > 10*time.Second {
-		t.Errorf("the bridge took %s to exit with a close timeout of 2s", took)
+	// Loose: the time that counts is the spool's, below; a binary built
+	// with -race sleeps a second at exit on top of it.
+	if took > 2*closeTimeout {
+		t.Errorf("the bridge took %s to exit with a close timeout of %s", took, closeTimeout)
 	}
 
+	// It forwarded until a second before the timeout, then stopped with
+	// the batch in flight answered.
+	began := spoolLogLine(t, proc.logs.String(), "stopping: forwarding what the spool holds")
+	within := time.Duration(toFloat(field(began, "within"))) * time.Millisecond
+	if began == nil || within <= closeTimeout-reserve-time.Second || within > closeTimeout-reserve {
+		t.Errorf("the stop began with %v, want forwarding for up to %s (%s less the %s kept for the sink)",
+			began, closeTimeout-reserve, closeTimeout, reserve)
+	}
 	dir := filepath.Join(env["HIREBRIDGE_DATA_DIR"], "spool")
 	left := queuedIDs(t, dir)
 	stopped := spoolLogLine(t, proc.logs.String(), "stopping with events in the spool")
 	if len(left) == 0 || stopped == nil || field(stopped, "events") != float64(len(left)) {
-		t.Fatalf("%d events left in the spool, and the log says %v; want some left, counted in the log:\n%s", len(left), stopped, proc.logs)
+		t.Fatalf("%d events left in the spool, and the log says %v; want some left, counted in the log", len(left), stopped)
 	}
-	t.Logf("SIGTERM with a close timeout of 2s: %v forwarded, %d left in the spool (%v), exit %s after the signal",
-		field(stopped, "forwarded"), len(left), stopped["cause"], took.Round(time.Millisecond))
+	if field(stopped, "cause") != "the time to stop ran out" {
+		t.Errorf("the stop with events left says %v, want the time ran out", stopped)
+	}
+	forwarded := toFloat(field(stopped, "forwarded"))
+	if forwarded <= 0 || forwarded+float64(len(left)) != toFloat(field(began, "events")) {
+		t.Errorf("%v forwarded at the stop and %d left, want some forwarded and together the %v held", forwarded, len(left), field(began, "events"))
+	}
+	if spent := time.Duration(toFloat(field(stopped, "took"))) * time.Millisecond; spent >= closeTimeout {
+		t.Errorf("forwarding at the stop took %s, want less than the close timeout %s", spent, closeTimeout)
+	}
+	t.Logf("SIGTERM with a close timeout of %s and produce requests answered after %s: %v of %v forwarded in %v ms, %d left in the spool, exit %s after the signal",
+		closeTimeout, produceDelay, forwarded, field(began, "events"), field(stopped, "took"), len(left), took.Round(time.Millisecond))
 
 	r := runBinary(t, env, "spool", "drain")
 	if r.status != 0 || !strings.Contains(r.stdout, fmt.Sprintf("forwarded %d, dead-lettered 0, quarantined 0, left 0", len(left))) {
 		t.Fatalf("drain of what SIGTERM left: exit %d\nstdout %s\nstderr %s", r.status, r.stdout, r.stderr)
 	}
 	checkTopic(t, broker, "hirempire.job_added", ids)
+}
+
+// delayProduce makes the broker answer each produce request after d,
+// storing it as usual; requests on other connections go on meanwhile.
+func delayProduce(broker *kafkatest.Cluster, d time.Duration) {
+	kf := broker.Kfake()
+	// Not handling the request keeps the function for the next.
+	kf.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		kf.SleepControl(func() { time.Sleep(d) })
+		return nil, nil, false
+	})
+}
+
+// toFloat is a JSON number's value, 0 for anything else.
+func toFloat(v any) float64 {
+	f, _ := v.(float64)
+	return f
 }
 
 // forwarding waits until the spool of p, which held n events, forwarded

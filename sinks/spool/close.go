@@ -8,8 +8,8 @@ import (
 )
 
 // maxCloseReserve bounds the part of Close's time kept from forwarding for
-// closing the broker's sink after it. The forwarder publishes one event at
-// a time and waits for its ack, so once it stops nothing is left to flush
+// closing the broker's sink after it. The forwarder publishes one event or
+// one batch at a time and waits for its acks, so once it stops nothing is left to flush
 // and closing takes milliseconds; but a connection drained with no time
 // left at all fails the close, and the process would exit with an error.
 const maxCloseReserve = time.Second

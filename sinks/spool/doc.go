@@ -7,10 +7,11 @@
 // the spool, synced to disk, and answered Ack{Spooled: true}. While the
 // spool holds messages, new ones are written behind them without trying the
 // broker, so messages reach the broker in the order they were accepted. A
-// forwarder publishes the spooled messages one at a time, oldest first,
-// with their original id, topic, key, headers and CloudEvents context, and
-// removes each only after the broker's ack (a duplicate counts: the broker
-// holds it).
+// forwarder publishes the spooled messages oldest first, with their
+// original id, topic, key, headers and CloudEvents context, in ordered
+// batches when the broker's sink publishes batches (sinks.BatchPublisher;
+// batch.go), else one at a time, and removes each only after the broker's
+// ack (a duplicate counts: the broker holds it).
 //
 // The store is bbolt: one file, each commit synced (fdatasync) before it
 // returns. Concurrent writes share commits (group commit: while one commit

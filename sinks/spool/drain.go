@@ -28,8 +28,9 @@ type Drained struct {
 }
 
 // Drain forwards what the spool in cfg.Dir holds to inner, with the
-// forwarder the service uses: in order, one at a time, each with its own
-// id and headers, refused ones to the dead letters or the quarantine. It
+// forwarder the service uses: in order (in batches where inner publishes
+// batches), each with its own id and headers, refused ones to the dead
+// letters or the quarantine. It
 // returns once the spool is empty, at the broker's first failure, or when
 // ctx ends; what is left stays on disk, whole. It is for a spool no bridge
 // will run on again, such as a volume whose pod is gone: the caller holds

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/hirebridge/hirebridge/internal/syncbuf"
 	"github.com/hirebridge/hirebridge/sinks"
@@ -68,11 +69,12 @@ func TestCloseForwardsWhatTheSpoolHolds(t *testing.T) {
 	t.Logf("Close forwarded %d events (%d held when it began) in %s", n, held, took.Round(time.Millisecond))
 }
 
-// Close's time runs out while the broker takes events slowly (Kafka, each
-// lone record waiting its batch timeout): Close stops forwarding before
-// its deadline, leaving time to close the broker's sink, so it returns no
+// Close's time runs out while the broker takes events slowly (Kafka
+// answering each produce request after 100 ms, and the forwarder one at a
+// time, its sink's batches hidden): Close stops forwarding before its
+// deadline, leaving time to close the broker's sink, so it returns no
 // error; what it did not forward stays in the file, and the next drain
-// forwards it. Nothing is lost, nothing is stored twice.
+// (in batches) forwards it. Nothing is lost, nothing is stored twice.
 func TestCloseLeavesWhatItCannotForwardInTime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips Close running out of time on a slow Kafka: clean, the rest left, then drained")
@@ -82,11 +84,11 @@ func TestCloseLeavesWhatItCannotForwardInTime(t *testing.T) {
 	const n = 60
 	sent := leaveSpooled(t, dir, n)
 
-	// At most 1/batchTimeout records a second, forwarded one at a time:
-	// the spool takes at least 6 s to forward, Close has 2.
-	const batchTimeout = 100 * time.Millisecond
+	// At most 10 records a second, forwarded one at a time: the spool
+	// takes at least 6 s to forward, Close has 2.
+	slowProduce(broker, 100*time.Millisecond)
 	var logs syncbuf.Buffer
-	sp, err := spool.Open(checkedConfig(dir, &logs), openKafka(t, broker.Addr(), batchTimeout))
+	sp, err := spool.Open(checkedConfig(dir, &logs), oneAtATime{openKafka(t, broker.Addr(), 2*time.Millisecond)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +131,17 @@ func TestCloseLeavesWhatItCannotForwardInTime(t *testing.T) {
 	checkKeyOrder(t, bodies)
 	t.Logf("Close with %s on Kafka forwarded %d of %d, left %d; the drain forwarded them in %s",
 		budget, n-int(left), n, left, drained.Took.Round(time.Millisecond))
+}
+
+// slowProduce makes the broker answer each produce request after d (it
+// stores it as usual).
+func slowProduce(broker *kafkatest.Cluster, d time.Duration) {
+	kf := broker.Kfake()
+	// Not handling the request keeps the function for the next.
+	kf.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		kf.SleepControl(func() { time.Sleep(d) })
+		return nil, nil, false
+	})
 }
 
 // leaveSpooledByKeys is leaveSpooled with keys senders at once, each its

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hirebridge/hirebridge/internal/backoff"
 	"github.com/hirebridge/hirebridge/sinks"
 )
@@ -20,16 +22,27 @@ const (
 	backoffMax = time.Second
 )
 
-// forward publishes the spooled records in order, one at a time, each
-// removed only after the broker acknowledged it. One at a time keeps the
-// order: a record is sent only once every record before it is stored.
+// forward publishes the spooled records in order, each removed only after
+// the broker acknowledged it: in ordered batches when the broker's sink
+// publishes batches (batch.go), otherwise one at a time, where a record is
+// sent only once every record before it is stored.
 func (sp *Spool) forward(ctx context.Context) {
 	defer close(sp.fwdDone)
 	var after uint64 // the last record handed to the broker
 	retry := backoff.New(backoffMin, backoffMax)
 	paused := false
+	batcher, _ := sp.inner.(sinks.BatchPublisher)
+	// ahead is the next page, read and checked while the page before it
+	// is published (batches only). It is waited for before fwdDone
+	// closes: nothing reads the store once the forwarder is done.
+	var ahead chan page
+	defer func() { settleAhead(ahead) }()
 	for {
 		if sp.backlog.Load() == 0 {
+			// Read before the last records were forwarded: read again
+			// once woken.
+			settleAhead(ahead)
+			ahead = nil
 			sp.drained()
 			if sp.gate.Closed() {
 				return
@@ -41,7 +54,21 @@ func (sp *Spool) forward(ctx context.Context) {
 			}
 			continue
 		}
-		entries, err := sp.store.read(after, readBatch)
+		var p page
+		if ahead != nil {
+			p, ahead = <-ahead, nil
+			if len(p.entries) == 0 && p.err == nil {
+				// Read when the page before it was taken, maybe long
+				// ago (that page waited out an outage): the records
+				// after it may be committed since. Empty, it says
+				// nothing of now; read again, or a stop (gate closed)
+				// would take it for the end and leave them.
+				p = sp.readPage(ctx, after, true)
+			}
+		} else {
+			p = sp.readPage(ctx, after, batcher != nil)
+		}
+		entries, err := p.entries, p.err
 		if err != nil {
 			sp.cfg.Log.Error().Err(err).Msg("reading the spool")
 		}
@@ -54,6 +81,14 @@ func (sp *Spool) forward(ctx context.Context) {
 			case <-sp.wake:
 			case <-time.After(backoffMax):
 			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		if batcher != nil {
+			after = entries[len(entries)-1].seq
+			ahead = sp.readAhead(ctx, after)
+			if !sp.forwardBatches(ctx, batcher, p.items, &paused, retry) {
 				return
 			}
 			continue
@@ -99,11 +134,17 @@ func (sp *Spool) check(e entry) (*sinks.Message, error) {
 // deliver publishes m until the broker stores it, or refuses it for good
 // and its dead letter is stored (or, refused too, it is quarantined); only
 // then is the record removed. It reports false when the spool stops.
-func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused *bool, retry *backoff.Backoff) (delivered bool) {
+func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused *bool, retry *backoff.Backoff) bool {
 	// One span for the delivery, its retries included: it ends once the
 	// record is settled, or with the error the spool stopped on. A dead
 	// letter and the byte count go by m as it was spooled.
 	ctx, span, out := sp.spans.startForward(ctx, m)
+	return sp.deliverIn(ctx, span, e, m, out, paused, retry)
+}
+
+// deliverIn is deliver within span, already started (with ctx its
+// context), out being m with the span's trace context.
+func (sp *Spool) deliverIn(ctx context.Context, span trace.Span, e entry, m, out *sinks.Message, paused *bool, retry *backoff.Backoff) (delivered bool) {
 	var last error
 	defer func() {
 		if delivered {
@@ -121,10 +162,7 @@ func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused 
 		}
 		last = err
 		if err == nil {
-			if *paused {
-				sp.cfg.Log.Info().Int64("events", sp.backlog.Load()).Msg("the broker takes events again; forwarding the spool")
-				*paused = false
-			}
+			sp.resumed(paused)
 			if forwarded {
 				sp.done(e.seq, Size(m))
 				sp.forwarded.Add(1)
@@ -148,6 +186,14 @@ func (sp *Spool) deliver(ctx context.Context, e entry, m *sinks.Message, paused 
 		if !retry.Wait(ctx) {
 			return false
 		}
+	}
+}
+
+// resumed logs, once per pause, that the broker takes events again.
+func (sp *Spool) resumed(paused *bool) {
+	if *paused {
+		sp.cfg.Log.Info().Int64("events", sp.backlog.Load()).Msg("the broker takes events again; forwarding the spool")
+		*paused = false
 	}
 }
 
