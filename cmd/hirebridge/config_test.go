@@ -147,7 +147,6 @@ func TestConfigBadValues(t *testing.T) {
 		{"KAFKA_SASL_MECHANISM", "GSSAPI"},
 		{"KAFKA_DEDUP_WINDOW_SIZE", "0"},
 		{"KAFKA_DEDUP_WINDOW_AGE", "0s"},
-		{"KAFKA_BATCH_TIMEOUT", "0s"},
 	}
 	for _, tt := range tests {
 		variable := config.Prefix + tt.name

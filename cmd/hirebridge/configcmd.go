@@ -43,8 +43,8 @@ func configCommand(args []string, environ []string, stdout io.Writer) error {
 
 const configAbout = `Print every HIREBRIDGE_* variable, each secret's _FILE too: its DEFAULT,
 the VALUE in effect (secrets masked) and a NOTE: the value in use where it
-is automatic, where a secret was read from, or the PROBLEM with a bad
-value. Exits 1 when any value is bad (the service would refuse to start),
+is automatic, where a secret was read from, a deprecated variable that is
+ignored and why, or the PROBLEM with a bad value. Exits 1 when any value is bad (the service would refuse to start),
 0 otherwise; unknown variables are listed after the table, not counted.
 `
 

@@ -63,6 +63,7 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 			Msg("these variables configure the other sink and are ignored")
 	}
 	logUnknownVars(log, unknown)
+	logDeprecatedVars(log, cfg.DeprecatedVars)
 	if tr.provider != nil {
 		// The exporter's failures (a collector away) as log lines of
 		// ours rather than the SDK's plain text on stderr.

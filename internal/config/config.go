@@ -75,8 +75,13 @@ type Config struct {
 	NATS     natsjs.Config   `envPrefix:"NATS_"`
 	Embedded embedded.Config `envPrefix:"NATS_"`
 	Kafka    kafka.Config    `envPrefix:"KAFKA_"`
-	Spool    spool.Config
-	TypeCap  typecap.Config
+	// KafkaBatchTimeout was the longest a Kafka record waited for its
+	// batch to fill. It is still read, as text, so that no value of a
+	// variable that does nothing stops a deployment that sets it; a set
+	// one is warned of at start (DeprecatedVars).
+	KafkaBatchTimeout string `env:"KAFKA_BATCH_TIMEOUT" deprecated:"records no longer wait for a batch to fill: a record goes out at once, or with the others that arrive while its partition's produce request is in flight"`
+	Spool             spool.Config
+	TypeCap           typecap.Config
 
 	// What Load tells from the variables beyond their values.
 
@@ -93,7 +98,13 @@ type Config struct {
 	// IgnoredVars are set variables of the sink not chosen, said at start
 	// rather than silently ignored.
 	IgnoredVars []string
+	// DeprecatedVars are the set variables that no longer do anything,
+	// said at start; they are not among IgnoredVars, whatever the sink.
+	DeprecatedVars []DeprecatedVar
 }
+
+// DeprecatedVar is a variable given that no longer does anything, and why.
+type DeprecatedVar struct{ Name, Why string }
 
 // Load parses and validates the environment. Its errors are one line
 // naming the variable at fault.
@@ -119,12 +130,21 @@ func load(environ []string) (Config, []error) {
 	if cfg.Sink == "kafka" {
 		other = Prefix + "NATS_"
 	}
+	deprecated := map[string]string{}
+	for _, s := range settings.Of(&cfg, Prefix) {
+		if _, set := vars[s.Var]; set && s.Deprecated != "" {
+			deprecated[s.Var] = s.Deprecated
+		}
+	}
 	for name := range vars {
-		if strings.HasPrefix(name, other) {
+		if why, ok := deprecated[name]; ok {
+			cfg.DeprecatedVars = append(cfg.DeprecatedVars, DeprecatedVar{name, why})
+		} else if strings.HasPrefix(name, other) {
 			cfg.IgnoredVars = append(cfg.IgnoredVars, name)
 		}
 	}
 	slices.Sort(cfg.IgnoredVars)
+	slices.SortFunc(cfg.DeprecatedVars, func(a, b DeprecatedVar) int { return strings.Compare(a.Name, b.Name) })
 	if cfg.Spool.Dir == "" {
 		cfg.Spool.Dir = filepath.Join(cfg.DataDir, "spool")
 		cfg.SpoolDirResolved = true

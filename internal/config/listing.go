@@ -14,7 +14,8 @@ import (
 // masked) and a note: the problem with a bad value, which shows the value
 // as given; where a secret was read from; what a zero means; the value in
 // use of a setting left to the service; a variable of the sink not
-// chosen. Problems that name no variable follow the table.
+// chosen; a deprecated variable, ignored (settings.Rows says why).
+// Problems that name no variable follow the table.
 func (ch Checked) Print(w io.Writer) error {
 	c := ch.Config
 	all := settings.Of(&c, Prefix)

@@ -13,9 +13,11 @@ import (
 // MarshalZerologObject logs every setting of the service and of its sink,
 // from the same fields `hirebridge config` lists, with secrets masked,
 // and under "automatic" the value in use of those left to the service.
+// Deprecated variables do nothing: a line of their own says so when they
+// are set (DeprecatedVars).
 func (c Config) MarshalZerologObject(e *zerolog.Event) {
 	for _, s := range settings.Of(&c, Prefix) {
-		if c.otherSinks(s.Path) {
+		if c.otherSinks(s.Path) || s.Deprecated != "" {
 			continue
 		}
 		e.Str(logKey(s.Var), s.Display())

@@ -18,14 +18,18 @@ type Row struct {
 // Rows is a row for each setting, its value as Display shows it, each
 // secret followed by a row for its <NAME>_FILE, whose value is the path
 // vars gives (a path is not a secret). A secret read from its file says
-// so in its note, and a zero that is a choice (the zero tag) what it
-// does. vars are the variables as given, before any secret was read.
+// so in its note, a zero that is a choice (the zero tag) what it does,
+// and a deprecated variable that it is ignored and why, set or not. vars
+// are the variables as given, before any secret was read.
 func Rows(all []Setting, vars map[string]string) []Row {
 	var rows []Row
 	for _, s := range all {
 		row := Row{Var: s.Var, Default: s.Default, Value: s.Display()}
 		if s.ZeroMeans != "" && s.Value.IsZero() {
 			row.Note = s.ZeroMeans
+		}
+		if s.Deprecated != "" {
+			row.Note = "deprecated, ignored: " + s.Deprecated
 		}
 		if !s.Secret {
 			rows = append(rows, row)

@@ -8,7 +8,9 @@
 //
 // Tags beyond caarlos0/env's own: secret:"true" on a field whose value is
 // never shown and may come from <NAME>_FILE; zero:"what it does" on a
-// field where an explicit zero is a choice rather than a mistake.
+// field where an explicit zero is a choice rather than a mistake;
+// deprecated:"why" on a variable that no longer does anything, still read
+// so that a deployment which sets it starts.
 package settings
 
 import (
@@ -31,6 +33,9 @@ type Setting struct {
 	// ZeroMeans is what an explicit zero does, for settings where it is a
 	// choice (the tag zero:"..."), not a mistake.
 	ZeroMeans string
+	// Deprecated is why the variable no longer does anything (the tag
+	// deprecated:"..."); empty for a setting in use.
+	Deprecated string
 	// Field is the Go field's name, as caarlos0/env's errors name it.
 	Field string
 	// Value is the field, in the configuration Of was given.
@@ -54,13 +59,14 @@ func Of(cfg any, prefix string) []Setting {
 			switch {
 			case name != "":
 				out = append(out, Setting{
-					Var:       prefix + name,
-					Path:      path + f.Name,
-					Default:   f.Tag.Get("envDefault"),
-					Secret:    f.Tag.Get("secret") == "true",
-					ZeroMeans: f.Tag.Get("zero"),
-					Field:     f.Name,
-					Value:     v.Field(i),
+					Var:        prefix + name,
+					Path:       path + f.Name,
+					Default:    f.Tag.Get("envDefault"),
+					Secret:     f.Tag.Get("secret") == "true",
+					ZeroMeans:  f.Tag.Get("zero"),
+					Deprecated: f.Tag.Get("deprecated"),
+					Field:      f.Name,
+					Value:      v.Field(i),
 				})
 			case f.Type.Kind() == reflect.Struct:
 				walk(v.Field(i), prefix+f.Tag.Get("envPrefix"), path+f.Name+".")

@@ -17,6 +17,7 @@ type part struct {
 	Password string        `env:"PASSWORD" secret:"true"`
 	Wait     time.Duration `env:"WAIT" envDefault:"5s"`
 	Retries  int           `env:"RETRIES" envDefault:"3" zero:"never retry"`
+	Linger   string        `env:"LINGER" deprecated:"nothing waits any more"`
 }
 
 type composed struct {
@@ -33,8 +34,34 @@ func TestOf(t *testing.T) {
 	if s := got["Part.Password"]; s.Var != "X_PART_PASSWORD" || !s.Secret || s.Field != "Password" {
 		t.Errorf("Part.Password: %+v", s)
 	}
-	if s := got["Part.Retries"]; s.ZeroMeans != "never retry" || s.Default != "3" {
+	if s := got["Part.Retries"]; s.ZeroMeans != "never retry" || s.Default != "3" || s.Deprecated != "" {
 		t.Errorf("Part.Retries: %+v", s)
+	}
+	if s := got["Part.Linger"]; s.Deprecated != "nothing waits any more" {
+		t.Errorf("Part.Linger: %+v", s)
+	}
+}
+
+// A deprecated variable takes any value, and its row says it is ignored
+// and why, given or not.
+func TestDeprecatedRow(t *testing.T) {
+	for _, environ := range [][]string{nil, {"X_PART_LINGER=not even a duration"}} {
+		c, _, err := Load[composed](environ, "X_")
+		if err != nil {
+			t.Fatalf("%v: %v", environ, err)
+		}
+		var out bytes.Buffer
+		if err := Print(&out, Rows(Of(&c, "X_"), nil)); err != nil {
+			t.Fatal(err)
+		}
+		value := "-"
+		if environ != nil {
+			value = "not even a duration"
+		}
+		want := `(?m)^X_PART_LINGER +- +` + value + ` +deprecated, ignored: nothing waits any more$`
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("%v: printed no line matching %s:\n%s", environ, want, out.String())
+		}
 	}
 }
 

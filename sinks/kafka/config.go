@@ -57,9 +57,16 @@ type Config struct {
 	// keeps creating.
 	CreateTopics string `env:"CREATE_TOPICS" envDefault:"true"`
 
-	// BatchTimeout is the longest a record waits for others to share its
-	// produce request.
-	BatchTimeout time.Duration `env:"BATCH_TIMEOUT" envDefault:"2ms"`
+	// BatchTimeout was the longest a record waited for its batch to
+	// fill. Records wait on no timer now: a record for a partition with
+	// no produce request in flight is sent at once, and those arriving
+	// while one is share the next (producer.go); waiting for a batch to
+	// fill made every record wait (docs/performance.md).
+	//
+	// Deprecated: ignored, whatever its value. The binary still reads
+	// HIREBRIDGE_KAFKA_BATCH_TIMEOUT and warns that it does nothing
+	// (internal/config).
+	BatchTimeout time.Duration
 	// Compression of produce batches: none, gzip, snappy, lz4 or zstd.
 	// Events are JSON, which compresses well; the broker stores batches
 	// as they come, so it saves disk and network both.
@@ -175,13 +182,10 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"BatchTimeout", c.BatchTimeout}, {"AckTimeout", c.AckTimeout}, {"DedupAge", c.DedupAge}} {
+	}{{"AckTimeout", c.AckTimeout}, {"DedupAge", c.DedupAge}} {
 		if d.v < 0 {
 			return fieldErr(d.name, "%s is negative", d.v)
 		}
-	}
-	if c.AckTimeout > 0 && c.BatchTimeout >= c.AckTimeout {
-		return fieldErr("BatchTimeout", "%s leaves no time for the ack within AckTimeout %s", c.BatchTimeout, c.AckTimeout)
 	}
 	if c.MaxInFlight < 0 {
 		return fieldErr("MaxInFlight", "%d is negative", c.MaxInFlight)
@@ -294,9 +298,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Partitions == 0 {
 		c.Partitions = defaults.Partitions
-	}
-	if c.BatchTimeout == 0 {
-		c.BatchTimeout = defaults.BatchTimeout
 	}
 	if c.AckTimeout == 0 {
 		c.AckTimeout = DefaultAckTimeout

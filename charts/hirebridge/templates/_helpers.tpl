@@ -163,7 +163,6 @@ so the binary's own defaults apply. Secrets appear only as *_FILE paths.
 {{- $_ := set $env "HIREBRIDGE_KAFKA_PARTITIONS" (toString (int $k.partitions)) }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_CREATE_TOPICS" (toString $k.createTopics) }}
 {{- if $k.replicationFactor }}{{- $_ := set $env "HIREBRIDGE_KAFKA_REPLICATION_FACTOR" (toString (int $k.replicationFactor)) }}{{- end }}
-{{- $_ := set $env "HIREBRIDGE_KAFKA_BATCH_TIMEOUT" $k.batchTimeout }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_COMPRESSION" $k.compression }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_MECHANISM" $k.saslMechanism }}
 {{- $_ := set $env "HIREBRIDGE_KAFKA_SASL_USERNAME" $k.saslUsername }}

@@ -17,7 +17,7 @@ import (
 // Once it does, serviceVars finds them there too.
 var kafkaVars = []string{
 	"KAFKA_BROKERS", "KAFKA_CLIENT_ID", "KAFKA_PARTITIONS", "KAFKA_REPLICATION_FACTOR",
-	"KAFKA_BATCH_TIMEOUT", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD",
+	"KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD",
 	"KAFKA_TLS", "KAFKA_TLS_CA_FILE", "KAFKA_TLS_CERT_FILE", "KAFKA_TLS_KEY_FILE",
 	"KAFKA_DEDUP_WINDOW_SIZE", "KAFKA_DEDUP_WINDOW_AGE",
 }
@@ -67,7 +67,8 @@ const envPrefix = "HIREBRIDGE_"
 // serviceVars walks the Config struct of internal/config from its source,
 // into the Config types of the parts it composes (in other packages of the
 // module): the env tag of each field, with the envPrefix of nested
-// sections; secrets are the fields tagged secret:"true".
+// sections; secrets are the fields tagged secret:"true". Fields tagged
+// deprecated:"..." are left out: variables that no longer do anything.
 func serviceVars(t *testing.T) (vars, secrets []string) {
 	t.Helper()
 	const module = "github.com/hirebridge/hirebridge/"
@@ -130,6 +131,11 @@ func serviceVars(t *testing.T) (vars, secrets []string) {
 				tag = reflect.StructTag(raw)
 			}
 			if env, _, _ := strings.Cut(tag.Get("env"), ","); env != "" {
+				if tag.Get("deprecated") != "" {
+					// Read by the service only to say it is
+					// ignored: the chart must not set it.
+					continue
+				}
 				vars = append(vars, prefix+env)
 				if tag.Get("secret") == "true" {
 					secrets = append(secrets, prefix+env)

@@ -139,7 +139,6 @@ config:
     clientId: bridge
     partitions: 6
     replicationFactor: 3
-    batchTimeout: 5ms
     saslMechanism: SCRAM-SHA-256
     saslUsername: bridge
     dedupWindowSize: 5000
