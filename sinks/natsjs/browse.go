@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
@@ -31,6 +32,9 @@ const (
 	// with bodies a smaller one keeps what the client buffers bounded.
 	searchBatch       = 10_000
 	searchBodiesBatch = 1_000
+	// splitWindow is the smallest window span reads in two halves at
+	// once: below it a second consumer costs more than it saves.
+	splitWindow = 8_000
 )
 
 // Search answers q from the stream, newest first (sinks.Browser).
@@ -121,7 +125,7 @@ func search(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, stream s
 		if end-low+1 > size {
 			start = end - size + 1
 		}
-		got, err := s.window(ctx, start, end)
+		got, err := s.span(ctx, start, end)
 		if err != nil {
 			return sinks.Found{}, err
 		}
@@ -137,6 +141,45 @@ func search(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, stream s
 		s.found.Truncated = older
 	}
 	return s.found, nil
+}
+
+// span reads the window from start to end as window does, in two halves
+// read at once when it is large and the budget holds all of it (so
+// neither half is cut short by the bound). One consumer keeps about one
+// core busy, the server reading its store and the client decoding
+// headers in turn; two keep both of a small machine's, which brings an
+// id lookup through the newest 100,000 within a second (SPEC 12).
+func (s *searching) span(ctx context.Context, start, end uint64) (uint64, error) {
+	size := end - start + 1
+	if size < splitWindow || size > uint64(s.budget) {
+		return s.window(ctx, start, end)
+	}
+	mid := start + size/2
+	newer, older := s.part(end-mid+1), s.part(mid-start)
+	var g errgroup.Group
+	var gotNewer, gotOlder uint64
+	g.Go(func() (err error) { gotNewer, err = newer.window(ctx, mid, end); return err })
+	g.Go(func() (err error) { gotOlder, err = older.window(ctx, start, mid-1); return err })
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	for _, p := range []*searching{newer, older} {
+		s.found.Scanned += p.found.Scanned
+		s.budget -= p.found.Scanned
+		for _, st := range p.found.Messages {
+			if len(s.found.Messages) < s.limit {
+				s.found.Messages = append(s.found.Messages, st)
+			}
+		}
+	}
+	return gotNewer + gotOlder, nil
+}
+
+// part is a search of size sequences of the same query, for span: its
+// own matches and budget, answering what s still needs.
+func (s *searching) part(size uint64) *searching {
+	return &searching{js: s.js, stream: s.stream, q: s.q, limit: s.limit - len(s.found.Messages), budget: int(size),
+		found: sinks.Found{Messages: []sinks.Stored{}}}
 }
 
 // window reads the messages on the filter from start to end, adds its
