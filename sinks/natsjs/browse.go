@@ -32,10 +32,12 @@ const (
 	// with bodies a smaller one keeps what the client buffers bounded.
 	searchBatch       = 10_000
 	searchBodiesBatch = 1_000
-	// splitWindow is the smallest window span reads in two halves at
-	// once: below it a second consumer costs more than it saves.
-	splitWindow = 8_000
 )
+
+// splitWindow is the smallest window span reads in two halves at once:
+// below it a second consumer costs more than it saves. A variable for
+// the tests, which split small windows.
+var splitWindow uint64 = 8_000
 
 // Search answers q from the stream, newest first (sinks.Browser).
 func (s *Sink) Search(ctx context.Context, q sinks.Query) (sinks.Found, error) {

@@ -12,3 +12,11 @@ func Headers(m *sinks.Message, stream string) nats.Header { return headers(m, st
 
 // RaceEnabled says the race detector is on, for tests too costly under it.
 const RaceEnabled = raceEnabled
+
+// SplitWindows makes searches read windows of at least n sequences in two
+// halves at once, until the returned func restores the default.
+func SplitWindows(n uint64) (restore func()) {
+	old := splitWindow
+	splitWindow = n
+	return func() { splitWindow = old }
+}
