@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/hirebridge/hirebridge/internal/browse"
-	"github.com/hirebridge/hirebridge/internal/replay"
 	"github.com/hirebridge/hirebridge/schema/events"
 	"github.com/hirebridge/hirebridge/sinks"
 )
@@ -65,8 +64,8 @@ const deadlettersListExamples = `  hirebridge deadletters list
 func deadlettersList(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	fs := newCommandFlags("deadletters list", "[-reason CODE] [-since WHEN] [-status open|resolved|all] [-limit N] [-scan N] [-json]",
 		deadlettersListAbout, deadlettersListExamples)
-	reason := fs.String("reason", "", "only dead letters with this hirebridge-reason `CODE`, one of:\n"+strings.Join(events.DeadLetterReasons(), ", "))
-	sinceFlag := fs.String("since", "", "only dead letters stored since `WHEN`: a duration back from now (24h, 90m)\nor an RFC 3339 time (2025-01-02T15:04:05Z)")
+	reason := fs.reasonFlag()
+	sinceFlag := fs.sinceFlag("dead letters")
 	statusFlag := fs.String("status", string(browse.Open), "which: `STATUS` open (not marked resolved), resolved or all")
 	limit := fs.Int("limit", sinks.DefaultLimit, "print at most `N` dead letters, the newest")
 	scan := fs.Int("scan", sinks.DefaultScan, "read at most `N` messages, newest first")
@@ -77,8 +76,8 @@ func deadlettersList(ctx context.Context, args, environ []string, stdout io.Writ
 	if err := fs.noArgs(); err != nil {
 		return err
 	}
-	if err := replay.CheckReason(*reason); err != nil {
-		return fs.usageErrorf("-reason %v", err)
+	if err := fs.checkReason(*reason); err != nil {
+		return err
 	}
 	since, err := fs.timeFlag("since", *sinceFlag, time.Now())
 	if err != nil {

@@ -66,7 +66,7 @@ func eventsList(ctx context.Context, args, environ []string, stdout io.Writer) e
 	typ := fs.String("type", "", "only events of this `TYPE`: applicant_applied, or the CloudEvents type\ncom.hirempire.applicant_applied")
 	subject := fs.String("subject", "", "only events about this entity: their CloudEvents `SUBJECT` (a candidate's,\njob's... id)")
 	id := fs.String("id", "", "only the event with this CloudEvents `ID`")
-	sinceFlag := fs.String("since", "", "only events stored since `WHEN`: a duration back from now (15m, 24h)\nor an RFC 3339 time (2025-01-02T15:04:05Z)")
+	sinceFlag := fs.sinceFlag("events")
 	untilFlag := fs.String("until", "", "only events stored before `WHEN`, as -since")
 	limit := fs.Int("limit", sinks.DefaultLimit, "print at most `N` events, the newest")
 	scan := fs.Int("scan", sinks.DefaultScan, "read at most `N` messages, newest first")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/hirebridge/hirebridge/internal/config"
@@ -18,8 +17,8 @@ import (
 func replayCommand(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
 	fs := newCommandFlags("replay", "[-dry-run] [-reason CODE] [-since WHEN] [-json] [-include-resolved]", replayAbout, replayExamples)
 	dryRun := fs.Bool("dry-run", false, "report what would be published, publish nothing")
-	reason := fs.String("reason", "", "only dead letters with this hirebridge-reason `CODE`, one of:\n"+strings.Join(events.DeadLetterReasons(), ", "))
-	sinceFlag := fs.String("since", "", "only dead letters stored since `WHEN`: a duration back from now (24h, 90m)\nor an RFC 3339 time (2025-01-02T15:04:05Z)")
+	reason := fs.reasonFlag()
+	sinceFlag := fs.sinceFlag("dead letters")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object, with the outcome of each dead letter")
 	includeResolved := fs.Bool("include-resolved", false, "replay the dead letters marked resolved too (by the console or\nhirebridge deadletters resolve); skipped otherwise")
 	if err := fs.parse(args, stdout); err != nil {
@@ -31,12 +30,12 @@ func replayCommand(ctx context.Context, args []string, environ []string, stdout 
 	// Both checked before the broker is reached: a typo costs no
 	// connection, and a misspelt reason would match nothing, which looks
 	// like a run with nothing to replay.
-	if err := replay.CheckReason(*reason); err != nil {
-		return fs.usageErrorf("-reason %v", err)
+	if err := fs.checkReason(*reason); err != nil {
+		return err
 	}
-	since, err := replay.ParseSince(*sinceFlag, time.Now())
+	since, err := fs.timeFlag("since", *sinceFlag, time.Now())
 	if err != nil {
-		return fs.usageErrorf("-since %v", err)
+		return err
 	}
 	cfg, err := config.Load(environ)
 	if err != nil {
