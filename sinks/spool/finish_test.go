@@ -88,7 +88,7 @@ func TestCloseLeavesWhatItCannotForwardInTime(t *testing.T) {
 	// takes at least 6 s to forward, Close has 2.
 	slowProduce(broker, 100*time.Millisecond)
 	var logs syncbuf.Buffer
-	sp, err := spool.Open(checkedConfig(dir, &logs), oneAtATime{openKafka(t, broker.Addr(), 2*time.Millisecond)})
+	sp, err := spool.Open(checkedConfig(dir, &logs), oneAtATime{openKafka(t, broker.Addr())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestCloseLeavesWhatItCannotForwardInTime(t *testing.T) {
 		t.Errorf("no log line saying events are left because the time ran out:\n%s", logs.String())
 	}
 
-	drained, err := spool.Drain(context.Background(), checkedConfig(dir, &logs), openKafka(t, broker.Addr(), 2*time.Millisecond))
+	drained, err := spool.Drain(context.Background(), checkedConfig(dir, &logs), openKafka(t, broker.Addr()))
 	if err != nil {
 		t.Fatalf("Drain: %v", err)
 	}
@@ -177,13 +177,12 @@ func leaveSpooledByKeys(t *testing.T, dir string, n, keys int) []*sinks.Message 
 	return sent
 }
 
-// openKafka opens a Kafka sink on addr whose lone records wait
-// batchTimeout.
-func openKafka(t *testing.T, addr string, batchTimeout time.Duration) sinks.Sink {
+// openKafka opens a Kafka sink on addr.
+func openKafka(t *testing.T, addr string) sinks.Sink {
 	t.Helper()
 	s, err := kafka.Open(context.Background(), kafka.Config{
 		Brokers: []string{addr}, Prefix: testPrefix, KnownTypes: []string{"applicant_applied"},
-		Partitions: 3, AckTimeout: 2 * time.Second, BatchTimeout: batchTimeout, Log: zerolog.Nop(),
+		Partitions: 3, AckTimeout: 2 * time.Second, Log: zerolog.Nop(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -28,7 +28,7 @@ func TestCloseForwardsWhatWasSpooledAfterThePageReadAhead(t *testing.T) {
 	broker := kafkatest.Start(t)
 	dir := t.TempDir()
 	var logs syncbuf.Buffer
-	sp, err := spool.Open(checkedConfig(dir, &logs), openKafka(t, broker.Addr(), 2*time.Millisecond))
+	sp, err := spool.Open(checkedConfig(dir, &logs), openKafka(t, broker.Addr()))
 	if err != nil {
 		t.Fatal(err)
 	}
