@@ -49,13 +49,19 @@ func (a *answers) count(status int) {
 	}
 }
 
+func (a *answers) total() int64 { return a.ok.Load() + a.unavailable.Load() + a.other.Load() }
+
 func (a *answers) okRate() float64 {
-	all := a.ok.Load() + a.unavailable.Load() + a.other.Load()
-	if all == 0 {
+	if a.total() == 0 {
 		return 0
 	}
-	return float64(a.ok.Load()) / float64(all)
+	return float64(a.ok.Load()) / float64(a.total())
 }
+
+// minModestRequests is how many requests the modest source must have
+// sent in a run (about 300 with time for its ticker, 20 to 50 on a
+// loaded machine) for its share of 2xx to say anything.
+const minModestRequests = 20
 
 func (a *answers) String() string {
 	return fmt.Sprintf("%d 2xx, %d 503, %d other (%.1f%% 2xx)", a.ok.Load(), a.unavailable.Load(), a.other.Load(), 100*a.okRate())
@@ -140,12 +146,28 @@ func floodAndModest(t *testing.T, unshared bool) (flood, modest *answers) {
 // while the flood's excess gets 503 with Retry-After.
 func TestFairShare(t *testing.T) {
 	t.Parallel()
-	flood, modest := floodAndModest(t, true)
-	t.Logf("without the fair share: flood %v; modest %v", flood, modest)
-	if modest.okRate() > 0.9 {
-		t.Errorf("without the fair share the modest source got %.1f%% 2xx: the scenario does not starve it, so it cannot show the share works", 100*modest.okRate())
+	// Without the share first, to show the scenario starves the modest
+	// source. On a loaded machine its ticker may barely fire, and a
+	// handful of requests shows nothing either way: such a run is tried
+	// again, up to three times.
+	var flood, modest *answers
+	for try := 1; ; try++ {
+		flood, modest = floodAndModest(t, true)
+		t.Logf("without the fair share (try %d): flood %v; modest %v", try, flood, modest)
+		if modest.total() >= minModestRequests && modest.okRate() <= 0.9 {
+			break
+		}
+		if try == 3 {
+			t.Fatalf("without the fair share the modest source got %.1f%% 2xx of %d requests: the scenario does not starve it, so it cannot show the share works", 100*modest.okRate(), modest.total())
+		}
 	}
-	flood, modest = floodAndModest(t, false)
+	for try := 1; ; try++ {
+		flood, modest = floodAndModest(t, false)
+		t.Logf("with the fair share (try %d): flood %v; modest %v", try, flood, modest)
+		if modest.total() >= minModestRequests || try == 3 {
+			break
+		}
+	}
 	t.Logf("with the fair share: flood %v; modest %v", flood, modest)
 	if flood.other.Load() > 0 || modest.other.Load() > 0 {
 		t.Errorf("answers other than 2xx and 503 with Retry-After: flood %v, modest %v", flood, modest)
@@ -258,7 +280,7 @@ func TestFairShareOfMemory(t *testing.T) {
 		for range 4 {
 			uploads = append(uploads, heldUpload(t, srv.URL+testPath+"/"+floodToken, 1<<20-1, 700<<10, release))
 		}
-		time.Sleep(300 * time.Millisecond) // the uploads hold what they can
+		waitForUploadsHeld(t, handler, unshared)
 		got := modest("job_mem_second_" + fmt.Sprint(unshared))
 		close(release)
 		refused := 0
@@ -277,6 +299,32 @@ func TestFairShareOfMemory(t *testing.T) {
 		case !unshared && refused == 0:
 			t.Error("with the share, no flood upload beyond its share was refused")
 		}
+	}
+}
+
+// waitForUploadsHeld waits until the flood's uploads hold what they can
+// of the memory budget: the whole of it without the share (the budget
+// refuses one more byte), the flood's half with it. A fixed sleep was
+// too short on a loaded machine, and the modest source then found the
+// budget still free.
+func waitForUploadsHeld(t *testing.T, h *Handler, unshared bool) {
+	t.Helper()
+	held := func() bool {
+		if unshared {
+			if h.budget.sem.TryAcquire(1) {
+				h.budget.sem.Release(1)
+				return false
+			}
+			return true
+		}
+		return h.sources.Load().fair.loads[0].bytes.Load() >= h.cfg.RequestMemory/2
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !held() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the flood's uploads did not hold the budget within 10 s (unshared=%v)", unshared)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
