@@ -18,12 +18,7 @@ import (
 // answer.
 func listDeadLetters(t *testing.T, env map[string]string, args ...string) browse.DeadLetterList {
 	t.Helper()
-	out := mustRun(t, env, append([]string{"deadletters", "list", "-json"}, args...)...)
-	var l browse.DeadLetterList
-	if err := json.Unmarshal([]byte(out), &l); err != nil {
-		t.Fatalf("deadletters list printed %q: %v", out, err)
-	}
-	return l
+	return runJSON[browse.DeadLetterList](t, env, append([]string{"deadletters", "list", "-json"}, args...)...)
 }
 
 // idsOf are the ids of l's dead letters, newest first.

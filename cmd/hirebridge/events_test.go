@@ -39,12 +39,18 @@ func mustRun(t *testing.T, env map[string]string, args ...string) string {
 // listEvents runs `events list -json` with args and decodes its answer.
 func listEvents(t *testing.T, env map[string]string, args ...string) browse.EventList {
 	t.Helper()
-	out := mustRun(t, env, append([]string{"events", "list", "-json"}, args...)...)
-	var l browse.EventList
-	if err := json.Unmarshal([]byte(out), &l); err != nil {
-		t.Fatalf("events list printed %q: %v", out, err)
+	return runJSON[browse.EventList](t, env, append([]string{"events", "list", "-json"}, args...)...)
+}
+
+// runJSON runs a command printing one JSON object, and decodes it.
+func runJSON[T any](t *testing.T, env map[string]string, args ...string) T {
+	t.Helper()
+	out := mustRun(t, env, args...)
+	var v T
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%s printed %q: %v", strings.Join(args[:min(2, len(args))], " "), out, err)
 	}
-	return l
+	return v
 }
 
 // eventsOf are the types of l's events, newest first.
