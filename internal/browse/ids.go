@@ -15,10 +15,5 @@ func DeadLetterID(st sinks.Stored) string {
 	if st.ID != "" {
 		return st.ID
 	}
-	if st.Header(events.HeaderReason) == events.ReasonUndeliverable {
-		if orig := st.Header(events.HeaderOriginalID); orig != "" {
-			return events.UndeliverableID(orig)
-		}
-	}
-	return events.DeadLetterID(st.Body)
+	return events.StoredDeadLetterID(st.Header(events.HeaderOriginalID), st.Body)
 }

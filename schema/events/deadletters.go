@@ -81,3 +81,14 @@ func DeadLetterID(body []byte) string { return deadLetterIDPrefix + ContentID(bo
 // that the broker refused for good: apart from the ids of rejected bodies
 // too, so the two never dedupe against each other.
 func UndeliverableID(eventID string) string { return undeliverableIDPrefix + eventID }
+
+// StoredDeadLetterID is the id of a dead letter read back from what the
+// broker stores: an undeliverable event's, from its HeaderOriginalID
+// (originalID), else a rejected body's, from the body. For readers of
+// brokers whose records carry no id header (Kafka).
+func StoredDeadLetterID(originalID string, body []byte) string {
+	if originalID != "" {
+		return UndeliverableID(originalID)
+	}
+	return DeadLetterID(body)
+}

@@ -135,7 +135,7 @@ func (m *matcher) match(topic string, rec *kafkago.Record) (hit, bool, error) {
 		}
 	}
 	if !hasID {
-		id = deadLetterID(original, body)
+		id = events.StoredDeadLetterID(original, body)
 	}
 	if q.ID != "" && id != q.ID {
 		return hit{}, false, nil
@@ -154,15 +154,4 @@ func (m *matcher) match(topic string, rec *kafkago.Record) (hit, bool, error) {
 		return hit{}, false, nil
 	}
 	return hit{st: st}, true, nil
-}
-
-// deadLetterID is the id the bridge gave a dead letter, which Kafka
-// records carry in no header: an undeliverable event's is made of the
-// event's id, kept in hirebridge-original-id; a rejected body's is made of
-// the body.
-func deadLetterID(original string, body []byte) string {
-	if original != "" {
-		return events.UndeliverableID(original)
-	}
-	return events.DeadLetterID(body)
 }
