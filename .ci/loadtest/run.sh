@@ -13,6 +13,9 @@
 # naivekafka kafka), e.g. TARGETS="naivekafka kafka" for Kafka alone. The
 # hirebridge processes inherit the environment: HIREBRIDGE_PPROF=true
 # serves the profiler on their admin ports (19090 NATS, 19091 Kafka).
+# Then, once those are stopped, the spool's drain rate on both brokers
+# (spooldrain.sh, as many rounds): DRAIN_EVENTS spooled each round
+# (default 100000; 0 leaves the drain out).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10s}
@@ -136,3 +139,14 @@ done
 for admin in 19090 19091; do
   echo "counted on :$admin: $(curl -s http://127.0.0.1:$admin/metrics | grep '^hirebridge_events_total' | tr '\n' ' ')"
 done
+
+# The spool's drain rate, with the request targets stopped first: a
+# drain measured beside idle bridges and a kfake holding gigabytes would
+# share the cores with their collectors.
+drain_events=${DRAIN_EVENTS:-100000}
+if [ "$drain_events" -gt 0 ]; then
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+  echo
+  .ci/loadtest/spooldrain.sh "$drain_events" "$rounds"
+fi
